@@ -1,0 +1,57 @@
+# Build helpers shared by harness/, mocks/, tests/ and bench/.
+
+# Compiler warnings for our own targets only (third-party headers are SYSTEM).
+function(gauntlet_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Wunused)
+  if(GAUNTLET_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# gauntlet_module(<name> DIR <subdir> [DEPS <targets...>])
+# One static library per harness concept directory: harness/src/<subdir>/*.cpp with public
+# headers in harness/include/gauntlet/<subdir>/. Creates gauntlet_<name> and the alias
+# gauntlet::<name>. A directory without sources yet creates nothing.
+function(gauntlet_module name)
+  cmake_parse_arguments(ARG "" "DIR" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/${ARG_DIR}/*.cpp)
+  if(NOT sources)
+    return()
+  endif()
+  add_library(gauntlet_${name} STATIC ${sources})
+  add_library(gauntlet::${name} ALIAS gauntlet_${name})
+  target_include_directories(gauntlet_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(gauntlet_${name} PUBLIC ${ARG_DEPS})
+  gauntlet_warnings(gauntlet_${name})
+endfunction()
+
+# gauntlet_add_unit_test(<name> SOURCES <files...> LIBS <targets...>)
+# A hermetic gtest executable registered with CTest under the label `unit`.
+function(gauntlet_add_unit_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
+  gauntlet_warnings(${name})
+  gtest_discover_tests(${name} PROPERTIES LABELS "unit" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# gauntlet_add_stress_test(<target> SOURCES <files...> [LIBS <targets...>] LABELS <labels...>
+#                          [TIMEOUT <seconds>])
+# A stress test is an ordinary gtest executable. Every test in it gets the label `stress`
+# plus the area labels, and one shared RESOURCE_LOCK, so that no two stress tests ever run
+# at the same time (they would measure each other).
+function(gauntlet_add_stress_test target)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 1800)
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE ${ARG_LIBS} gauntlet::gtest)
+  gauntlet_warnings(${target})
+  set(labels stress ${ARG_LABELS})
+  list(REMOVE_DUPLICATES labels)
+  gtest_discover_tests(${target}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS "${labels}" RESOURCE_LOCK gauntlet_stress TIMEOUT ${ARG_TIMEOUT})
+endfunction()

@@ -1,0 +1,57 @@
+#pragma once
+// What a run measured, merged from every recorder shard: plain immutable data that thresholds,
+// results and reports read.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gauntlet/metrics/error_class.hpp"
+#include "gauntlet/metrics/histogram.hpp"
+
+namespace gauntlet {
+
+// Failures of one class: how many, and the first distinct messages (bounded, for the report).
+struct ErrorStats {
+  std::int64_t count = 0;
+  std::vector<std::string> samples;  // first N distinct messages, in order of first sight
+};
+
+// A named step ("upload"), or the whole iteration (name "iteration").
+struct StepStats {
+  std::string name;
+  Histogram latency;  // latency_us of every attempt, successes and failures alike
+  std::int64_t ok = 0;
+  std::int64_t failed = 0;
+  std::array<ErrorStats, kErrorClassCount> errors{};  // indexed by ErrorClass
+
+  std::int64_t total() const noexcept { return ok + failed; }
+  double error_rate() const noexcept {  // 0..1; 0 when nothing ran
+    return total() == 0 ? 0.0 : static_cast<double>(failed) / static_cast<double>(total());
+  }
+};
+
+// One second of the run: second 0 starts at the run's start.
+struct SeriesPoint {
+  std::int64_t second = 0;
+  std::int64_t completed = 0;  // iterations that ended in this second, ok or failed
+  std::int64_t failed = 0;
+  std::int64_t dropped = 0;
+  double rps = 0;  // completed per second of this interval
+  std::int64_t p50_us = 0;
+  std::int64_t p95_us = 0;
+  std::int64_t p99_us = 0;
+  std::int64_t active_vus = 0;  // last sample in this second
+};
+
+struct RunMetrics {
+  StepStats iteration{"iteration", {}, 0, 0, {}};
+  std::vector<StepStats> steps;  // in order of first use
+  std::vector<SeriesPoint> series;
+  std::int64_t dropped = 0;  // open model: iterations that found no free VU within the bound
+
+  // nullptr when no step has that name; "iteration" finds the iteration stats.
+  const StepStats* find(std::string_view step) const noexcept;
+};
+
+}  // namespace gauntlet
