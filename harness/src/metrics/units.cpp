@@ -1,0 +1,83 @@
+#include "gauntlet/metrics/units.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace gauntlet {
+namespace {
+
+constexpr double kMaxSeconds = 1000.0 * 3600.0;
+
+// Nanoseconds in one of the unit, or 0 for an unknown unit.
+double unit_ns(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  if (unit == "m") return 60e9;
+  if (unit == "h") return 3600e9;
+  return 0;
+}
+
+// Three significant digits in fixed notation with trailing zeros dropped: 2, 2.31, 12.3, 850.
+std::string three_digits(double v, const char* unit) {
+  char buf[48];
+  const int decimals = v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2;
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::string out = buf;
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  return out + unit;
+}
+
+}  // namespace
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double total_ns = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t number_begin = pos;
+    while (pos < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == '.')) {
+      ++pos;
+    }
+    if (pos == number_begin) return std::nullopt;
+    double number = 0;
+    const auto* first = text.data() + number_begin;
+    const auto [end, ec] = std::from_chars(first, text.data() + pos, number);
+    if (ec != std::errc{} || end != text.data() + pos) return std::nullopt;
+    const std::size_t unit_begin = pos;
+    while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) != 0) ++pos;
+    const double scale = unit_ns(text.substr(unit_begin, pos - unit_begin));
+    if (scale == 0) return std::nullopt;
+    total_ns += number * scale;
+    if (!std::isfinite(total_ns) || total_ns > kMaxSeconds * 1e9) return std::nullopt;
+  }
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(total_ns)));
+}
+
+std::string format_duration(std::chrono::nanoseconds d) {
+  const double ns = static_cast<double>(d.count());
+  if (ns < 0) return "-" + format_duration(-d);
+  // Thresholds are chosen so that rounding never prints "1000ms".
+  if (ns < 999.5) return three_digits(ns, "ns");
+  if (ns < 999.5e3) return three_digits(ns / 1e3, "us");
+  if (ns < 999.5e6) return three_digits(ns / 1e6, "ms");
+  if (ns < 59.95e9) return three_digits(ns / 1e9, "s");
+  char buf[48];
+  if (ns < 3600e9) {
+    const auto s = static_cast<long long>(std::llround(ns / 1e9));
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  } else {
+    const auto m = static_cast<long long>(std::llround(ns / 60e9));
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", m / 60, m % 60);
+  }
+  return buf;
+}
+
+}  // namespace gauntlet
