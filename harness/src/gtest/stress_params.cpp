@@ -5,6 +5,7 @@
 #include <cmath>
 #include <utility>
 
+#include "gauntlet/load/format.hpp"
 #include "gauntlet/metrics/units.hpp"
 
 namespace gauntlet {

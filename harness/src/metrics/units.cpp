@@ -3,7 +3,6 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace gauntlet {
 namespace {
@@ -19,19 +18,6 @@ double unit_ns(std::string_view unit) {
   if (unit == "m") return 60e9;
   if (unit == "h") return 3600e9;
   return 0;
-}
-
-// Three significant digits in fixed notation with trailing zeros dropped: 2, 2.31, 12.3, 850.
-std::string three_digits(double v, const char* unit) {
-  char buf[48];
-  const int decimals = v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2;
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string out = buf;
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
-  }
-  return out + unit;
 }
 
 }  // namespace
@@ -59,25 +45,6 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
     if (!std::isfinite(total_ns) || total_ns > kMaxSeconds * 1e9) return std::nullopt;
   }
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(total_ns)));
-}
-
-std::string format_duration(std::chrono::nanoseconds d) {
-  const double ns = static_cast<double>(d.count());
-  if (ns < 0) return "-" + format_duration(-d);
-  // Thresholds are chosen so that rounding never prints "1000ms".
-  if (ns < 999.5) return three_digits(ns, "ns");
-  if (ns < 999.5e3) return three_digits(ns / 1e3, "us");
-  if (ns < 999.5e6) return three_digits(ns / 1e6, "ms");
-  if (ns < 59.95e9) return three_digits(ns / 1e9, "s");
-  char buf[48];
-  if (ns < 3600e9) {
-    const auto s = static_cast<long long>(std::llround(ns / 1e9));
-    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
-  } else {
-    const auto m = static_cast<long long>(std::llround(ns / 60e9));
-    std::snprintf(buf, sizeof buf, "%lldh%02lldm", m / 60, m % 60);
-  }
-  return buf;
 }
 
 }  // namespace gauntlet
