@@ -1,0 +1,485 @@
+#include "gauntlet/metrics/run_result.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#ifndef GAUNTLET_DEFAULT_RESULTS_DIR
+#error "GAUNTLET_DEFAULT_RESULTS_DIR must be defined by the build (see harness/CMakeLists.txt)."
+#endif
+
+namespace gauntlet {
+namespace {
+
+using Json = nlohmann::json;
+using SystemTime = std::chrono::system_clock::time_point;
+namespace fs = std::filesystem;
+
+// ---- Times: ISO-8601 UTC with milliseconds, "2024-05-01T12:00:00.123Z" ----
+
+std::string format_utc(SystemTime t) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{ms - day};
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return text;
+}
+
+// Exactly the form format_utc writes; nullopt for anything else.
+std::optional<SystemTime> parse_utc(std::string_view text) {
+  using namespace std::chrono;
+  constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kPattern.size()) return std::nullopt;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kPattern[i] == 'd' ? !digit : text[i] != kPattern[i]) return std::nullopt;
+  }
+  const auto num = [text](std::size_t pos, std::size_t len) {
+    int value = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
+                           day{static_cast<unsigned>(num(8, 2))}};
+  if (!ymd.ok() || num(11, 2) > 23 || num(14, 2) > 59 || num(17, 2) > 59) return std::nullopt;
+  return sys_days{ymd} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} +
+         milliseconds{num(20, 3)};
+}
+
+// ---- Writing ----
+
+// A non-finite double has no JSON form: it is written as null and read back as NaN.
+Json number_or_null(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
+
+Json latency_summary(const Histogram& h) {
+  return Json{{"min", h.min()},
+              {"max", h.max()},
+              {"mean", h.mean()},
+              {"stddev", h.stddev()},
+              {"p50", h.value_at_percentile(50.0)},
+              {"p75", h.value_at_percentile(75.0)},
+              {"p90", h.value_at_percentile(90.0)},
+              {"p95", h.value_at_percentile(95.0)},
+              {"p99", h.value_at_percentile(99.0)},
+              {"p99.9", h.value_at_percentile(99.9)},
+              {"p99.99", h.value_at_percentile(99.99)}};
+}
+
+// Only the classes that occurred (or kept a message).
+Json errors_to_json(const StepStats& step) {
+  Json out = Json::object();
+  for (std::size_t c = 0; c < kErrorClassCount; ++c) {
+    const ErrorStats& e = step.errors[c];
+    if (e.count == 0 && e.samples.empty()) continue;
+    out[std::string(to_string(static_cast<ErrorClass>(c)))] =
+        Json{{"count", e.count}, {"samples", e.samples}};
+  }
+  return out;
+}
+
+Json step_to_json(const StepStats& step) {
+  return Json{{"name", step.name},
+              {"ok", step.ok},
+              {"failed", step.failed},
+              {"error_rate", step.error_rate()},
+              {"latency_us", latency_summary(step.latency)},
+              {"histogram", step.latency.to_json()},
+              {"errors", errors_to_json(step)}};
+}
+
+Json point_to_json(const SeriesPoint& p) {
+  return Json{{"second", p.second},
+              {"completed", p.completed},
+              {"failed", p.failed},
+              {"dropped", p.dropped},
+              {"rps", p.rps},
+              {"p50_us", p.p50_us},
+              {"p95_us", p.p95_us},
+              {"p99_us", p.p99_us},
+              {"active_vus", p.active_vus}};
+}
+
+Json threshold_to_json(const ThresholdOutcome& t) {
+  return Json{{"expression", t.expression},
+              {"step", t.step},
+              {"metric", t.metric},
+              {"unit", t.unit},
+              {"measured", number_or_null(t.measured)},
+              {"limit", number_or_null(t.limit)},
+              {"verdict", std::string(to_string(t.verdict))},
+              {"detail", t.detail}};
+}
+
+// ---- Reading: every failure names the field by its path, e.g. "steps[1].histogram" ----
+
+std::string excerpt(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+[[noreturn]] void bad_field(const std::string& field, const std::string& problem) {
+  throw std::invalid_argument("result field '" + field + "' " + problem + ".");
+}
+
+// One JSON object of the document and its path, with typed accessors that throw bad_field.
+class ObjectReader {
+ public:
+  ObjectReader(const Json& doc, std::string path) : doc_(doc), path_(std::move(path)) {
+    if (!doc_.is_object()) {
+      if (path_.empty()) {
+        throw std::invalid_argument("a result document must be a JSON object, got " +
+                                    excerpt(doc_) + ".");
+      }
+      bad_field(path_, "must be an object, got " + excerpt(doc_));
+    }
+  }
+
+  std::string field(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const Json* find(std::string_view key) const {
+    const auto it = doc_.find(key);
+    return it == doc_.end() ? nullptr : &*it;
+  }
+  const Json& at(std::string_view key) const {
+    const Json* value = find(key);
+    if (value == nullptr) bad_field(field(key), "is missing");
+    return *value;
+  }
+  std::int64_t integer(std::string_view key) const {
+    const Json& v = at(key);
+    const bool too_big =
+        v.is_number_unsigned() && v.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max();
+    if (!v.is_number_integer() || too_big) {
+      bad_field(field(key), "must be an integer, got " + excerpt(v));
+    }
+    return v.get<std::int64_t>();
+  }
+  std::int64_t count(std::string_view key) const {
+    const std::int64_t value = integer(key);
+    if (value < 0) bad_field(field(key), "must be >= 0, got " + std::to_string(value));
+    return value;
+  }
+  double number(std::string_view key) const {
+    const Json& v = at(key);
+    if (!v.is_number()) bad_field(field(key), "must be a number, got " + excerpt(v));
+    return v.get<double>();
+  }
+  double number_or_nan(std::string_view key) const {
+    return at(key).is_null() ? std::numeric_limits<double>::quiet_NaN() : number(key);
+  }
+  std::string string(std::string_view key) const {
+    const Json& v = at(key);
+    if (!v.is_string()) bad_field(field(key), "must be a string, got " + excerpt(v));
+    return v.get<std::string>();
+  }
+  bool boolean(std::string_view key) const {
+    const Json& v = at(key);
+    if (!v.is_boolean()) bad_field(field(key), "must be true or false, got " + excerpt(v));
+    return v.get<bool>();
+  }
+  const Json& array(std::string_view key) const {
+    const Json& v = at(key);
+    if (!v.is_array()) bad_field(field(key), "must be an array, got " + excerpt(v));
+    return v;
+  }
+  ObjectReader object(std::string_view key) const { return ObjectReader(at(key), field(key)); }
+  const Json& json() const noexcept { return doc_; }
+
+ private:
+  const Json& doc_;
+  std::string path_;
+};
+
+std::string element(const std::string& array_field, std::size_t i) {
+  return array_field + "[" + std::to_string(i) + "]";
+}
+
+SystemTime read_time(const ObjectReader& r, std::string_view key) {
+  const std::optional<SystemTime> t = parse_utc(r.string(key));
+  if (!t) {
+    bad_field(r.field(key), "must be an ISO-8601 UTC time like 2024-05-01T12:00:00.000Z, got " +
+                                excerpt(r.at(key)));
+  }
+  return *t;
+}
+
+std::vector<std::string> read_strings(const ObjectReader& r, std::string_view key) {
+  std::vector<std::string> out;
+  const Json& items = r.array(key);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].is_string()) {
+      bad_field(element(r.field(key), i), "must be a string, got " + excerpt(items[i]));
+    }
+    out.push_back(items[i].get<std::string>());
+  }
+  return out;
+}
+
+void read_errors(const ObjectReader& r, StepStats& step) {
+  for (const auto& [name, value] : r.json().items()) {
+    const std::optional<ErrorClass> c = error_class_from_string(name);
+    if (!c) bad_field(r.field(name), "is not a known error class (e.g. connect, http_5xx)");
+    const ObjectReader e(value, r.field(name));
+    ErrorStats& stats = step.errors[static_cast<std::size_t>(*c)];
+    stats.count = e.count("count");
+    stats.samples = read_strings(e, "samples");
+  }
+}
+
+// The derived figures (error_rate, latency_us) are not read: the histogram is the truth.
+StepStats read_step(const ObjectReader& r) {
+  StepStats step;
+  step.name = r.string("name");
+  step.ok = r.count("ok");
+  step.failed = r.count("failed");
+  try {
+    step.latency = Histogram::from_json(r.at("histogram"));
+  } catch (const std::invalid_argument& e) {
+    bad_field(r.field("histogram"), std::string("is not a valid histogram: ") + e.what());
+  }
+  read_errors(r.object("errors"), step);
+  return step;
+}
+
+SeriesPoint read_point(const ObjectReader& r) {
+  SeriesPoint p;
+  p.second = r.count("second");
+  p.completed = r.count("completed");
+  p.failed = r.count("failed");
+  p.dropped = r.count("dropped");
+  p.rps = r.number("rps");
+  p.p50_us = r.integer("p50_us");
+  p.p95_us = r.integer("p95_us");
+  p.p99_us = r.integer("p99_us");
+  p.active_vus = r.integer("active_vus");
+  return p;
+}
+
+Verdict read_verdict(const ObjectReader& r) {
+  const std::string text = r.string("verdict");
+  for (const Verdict v : {Verdict::kPass, Verdict::kWarn, Verdict::kFail}) {
+    if (to_string(v) == text) return v;
+  }
+  bad_field(r.field("verdict"), "must be PASS, WARN or FAIL, got " + excerpt(r.at("verdict")));
+}
+
+ThresholdOutcome read_threshold(const ObjectReader& r) {
+  ThresholdOutcome t;
+  t.expression = r.string("expression");
+  t.step = r.string("step");
+  t.metric = r.string("metric");
+  t.unit = r.string("unit");
+  t.measured = r.number_or_nan("measured");
+  t.limit = r.number_or_nan("limit");
+  t.verdict = read_verdict(r);
+  t.detail = r.string("detail");
+  return t;
+}
+
+// Reads every element of the array `key` with read_one(ObjectReader).
+template <class ReadOne>
+auto read_list(const ObjectReader& r, std::string_view key, ReadOne read_one) {
+  std::vector<decltype(read_one(r))> out;
+  const Json& items = r.array(key);
+  out.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    out.push_back(read_one(ObjectReader(items[i], element(r.field(key), i))));
+  }
+  return out;
+}
+
+RunMetrics read_metrics(const ObjectReader& root) {
+  RunMetrics m;
+  m.iteration = read_step(root.object("iteration"));
+  m.steps = read_list(root, "steps", read_step);
+  m.series = read_list(root, "series", read_point);
+  m.dropped = root.count("dropped");
+  return m;
+}
+
+void check_schema_version(const ObjectReader& root) {
+  const std::int64_t version = root.integer("schema_version");
+  if (version != kResultSchemaVersion) {
+    bad_field("schema_version", "is " + std::to_string(version) + ", but this build reads only " +
+                                    std::to_string(kResultSchemaVersion));
+  }
+}
+
+// ---- Files ----
+
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+  throw std::system_error(errno, std::generic_category(), what + " " + path.string());
+}
+
+// Owns a POSIX file descriptor.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const noexcept { return fd_; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+void write_synced(const fs::path& path, std::string_view text) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) throw_errno("cannot create", path);
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd.get(), text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("cannot write", path);
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd.get()) != 0) throw_errno("cannot fsync", path);
+  if (::close(fd.release()) != 0) throw_errno("cannot close", path);
+}
+
+// Makes the rename itself durable. Best effort: some file systems refuse fsync on a directory,
+// and the file's contents are already safe either way.
+void sync_directory(const fs::path& dir) {
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() >= 0) ::fsync(fd.get());
+}
+
+std::string read_whole_file(const fs::path& path) {
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) throw_errno("cannot open results file", path);
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("cannot read results file", path);
+    if (n == 0) return text;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+Json to_json(const RunResult& result) {
+  Json doc{{"schema_version", kResultSchemaVersion},
+           {"name", result.name},
+           {"scale", result.scale},
+           {"started_at", format_utc(result.started_at)},
+           {"ended_at", format_utc(result.ended_at)},
+           {"duration_s", result.duration_s},
+           {"incomplete", result.incomplete},
+           {"stop_reason", result.stop_reason},
+           {"plan", result.plan},
+           {"achieved_rate_per_s", result.achieved_rate_per_s},
+           {"iteration", step_to_json(result.metrics.iteration)},
+           {"steps", Json::array()},
+           {"series", Json::array()},
+           {"dropped", result.metrics.dropped},
+           {"thresholds", Json::array()},
+           {"extra", result.extra}};
+  // Only the open model has a requested rate; its absence says "closed model".
+  if (result.requested_rate_per_s > 0) doc["requested_rate_per_s"] = result.requested_rate_per_s;
+  for (const StepStats& s : result.metrics.steps) doc["steps"].push_back(step_to_json(s));
+  for (const SeriesPoint& p : result.metrics.series) doc["series"].push_back(point_to_json(p));
+  for (const ThresholdOutcome& t : result.thresholds) {
+    doc["thresholds"].push_back(threshold_to_json(t));
+  }
+  return doc;
+}
+
+RunResult run_result_from_json(const Json& doc) {
+  const ObjectReader root(doc, "");
+  check_schema_version(root);
+  RunResult r;
+  r.name = root.string("name");
+  if (r.name.empty()) bad_field("name", "must not be empty; expected <Suite>.<Test>");
+  r.scale = root.string("scale");
+  r.started_at = read_time(root, "started_at");
+  r.ended_at = read_time(root, "ended_at");
+  r.duration_s = root.number("duration_s");
+  r.incomplete = root.boolean("incomplete");
+  r.stop_reason = root.string("stop_reason");
+  r.plan = root.at("plan");
+  r.requested_rate_per_s =
+      root.find("requested_rate_per_s") == nullptr ? 0.0 : root.number("requested_rate_per_s");
+  r.achieved_rate_per_s = root.number("achieved_rate_per_s");
+  r.metrics = read_metrics(root);
+  r.thresholds = read_list(root, "thresholds", read_threshold);
+  r.extra = root.object("extra").json();
+  return r;
+}
+
+fs::path result_file_path(std::string_view name, const fs::path& dir) {
+  if (name.empty()) {
+    throw std::invalid_argument("a result's name must not be empty; expected <Suite>.<Test>.");
+  }
+  std::string file(name);
+  std::replace_if(
+      file.begin(), file.end(), [](char c) { return c == '/' || c == '\\'; }, '_');
+  return dir / (file + ".json");
+}
+
+void write_result_file(const RunResult& result, const fs::path& dir) {
+  const fs::path target = result_file_path(result.name, dir);
+  // Invalid UTF-8 in a free-form field must not lose the whole report: it becomes U+FFFD.
+  const std::string text =
+      to_json(result).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  fs::create_directories(dir);
+  fs::path temp = target;
+  temp += ".tmp";
+  try {
+    write_synced(temp, text);
+    fs::rename(temp, target);  // atomic within one file system: readers see old or new, whole
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw;
+  }
+  sync_directory(dir);
+}
+
+RunResult read_result_file(const fs::path& path) {
+  const std::string text = read_whole_file(path);
+  Json doc;
+  try {
+    doc = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw std::invalid_argument("results file " + path.string() +
+                                " is not valid JSON: " + e.what());
+  }
+  try {
+    return run_result_from_json(doc);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("results file " + path.string() + ": " + e.what());
+  }
+}
+
+fs::path default_results_dir() {
+  const char* env = std::getenv("GAUNTLET_RESULTS_DIR");
+  if (env != nullptr && *env != '\0') return fs::path(env);
+  return fs::path(GAUNTLET_DEFAULT_RESULTS_DIR);
+}
+
+}  // namespace gauntlet
