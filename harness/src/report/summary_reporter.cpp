@@ -1,0 +1,216 @@
+#include "gauntlet/report/summary_reporter.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+#include <vector>
+
+#include "gauntlet/report/format.hpp"
+
+namespace gauntlet {
+namespace {
+
+constexpr std::size_t kLabelWidth = 13;  // "  <label>" column, values start after it
+constexpr std::size_t kCellWidth = 8;    // right-aligned figures in the steps table ("12.3ms")
+
+struct Percentile {
+  std::string_view label;
+  double value;
+};
+constexpr std::array<Percentile, 5> kPercentiles = {
+    {{"p50", 50}, {"p90", 90}, {"p95", 95}, {"p99", 99}, {"p99.9", 99.9}}};
+
+std::string pad_right(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+std::string pad_left(std::string_view s, std::size_t width) {
+  std::string out;
+  if (s.size() < width) out.append(width - s.size(), ' ');
+  out += s;
+  return out;
+}
+
+// One right-aligned cell of the steps table, always preceded by a space.
+std::string cell(std::string_view s) { return " " + pad_left(s, kCellWidth); }
+
+// "  label        " — the first line of a section; continuation lines pass "".
+std::string label(std::string_view text) { return "  " + pad_right(text, kLabelWidth); }
+
+std::string us(std::int64_t value_us) { return format_duration_us(static_cast<double>(value_us)); }
+
+// An error message on one line, cut to `max_chars`, quoted.
+std::string sample_text(std::string_view message, std::size_t max_chars) {
+  std::string out;
+  for (const char c : message) {
+    out += std::iscntrl(static_cast<unsigned char>(c)) != 0 ? ' ' : c;
+  }
+  if (out.size() > max_chars) out = out.substr(0, max_chars > 3 ? max_chars - 3 : 0) + "...";
+  return "\"" + out + "\"";
+}
+
+// One error class of one step (or of the iteration, step == nullptr means no prefix).
+struct ErrorRow {
+  std::string where;  // "http_5xx" or "upload: http_5xx"
+  const ErrorStats* stats;
+};
+
+std::vector<ErrorRow> error_rows(const RunResult& result) {
+  std::vector<ErrorRow> rows;
+  const auto add = [&rows](const StepStats& step, std::string_view prefix) {
+    for (std::size_t c = 0; c < kErrorClassCount; ++c) {
+      if (step.errors[c].count == 0) continue;
+      rows.push_back({std::string(prefix) + std::string(to_string(static_cast<ErrorClass>(c))),
+                      &step.errors[c]});
+    }
+  };
+  add(result.metrics.iteration, "");
+  for (const StepStats& step : result.metrics.steps) add(step, step.name + ": ");
+  return rows;
+}
+
+std::string steps_header(std::size_t name_width) {
+  std::string line = pad_right("step", name_width) + cell("ok") + cell("failed") + cell("errors");
+  for (const Percentile& p : kPercentiles) line += cell(p.label);
+  return line + cell("max");
+}
+
+std::string step_row(const StepStats& step, std::size_t name_width) {
+  std::string line = pad_right(step.name, name_width) + cell(std::to_string(step.ok)) +
+                     cell(std::to_string(step.failed)) +
+                     cell(step.total() == 0 ? "-" : format_percent(step.error_rate()));
+  const Histogram& h = step.latency;
+  for (const Percentile& p : kPercentiles) {
+    line += cell(h.empty() ? "-" : us(h.value_at_percentile(p.value)));
+  }
+  return line + cell(h.empty() ? "-" : us(h.max()));
+}
+
+}  // namespace
+
+SummaryTotals summary_totals(std::span<const RunResult> results) noexcept {
+  SummaryTotals totals;
+  for (const RunResult& r : results) {
+    switch (run_status(r)) {
+      case RunStatus::kPass:
+        ++totals.pass;
+        break;
+      case RunStatus::kWarn:
+        ++totals.warn;
+        break;
+      case RunStatus::kFail:
+        ++totals.fail;
+        break;
+      case RunStatus::kIncomplete:
+        ++totals.incomplete;
+        break;
+    }
+  }
+  return totals;
+}
+
+std::string summary_totals_line(const SummaryTotals& t) {
+  const std::size_t n = t.tests();
+  return "summary: " + std::to_string(n) + (n == 1 ? " test" : " tests") + " \u2014 " +
+         std::to_string(t.pass) + " PASS, " + std::to_string(t.warn) + " WARN, " +
+         std::to_string(t.fail) + " FAIL, " + std::to_string(t.incomplete) + " incomplete";
+}
+
+void SummaryReporter::report(std::span<const RunResult> results) const {
+  for (const RunResult& r : results) {
+    report_run(r);
+    out_ << '\n';
+  }
+  out_ << summary_totals_line(summary_totals(results)) << '\n';
+}
+
+void SummaryReporter::report_run(const RunResult& result) const {
+  out_ << '[' << to_string(run_status(result)) << "] " << result.name << '\n';
+  write_overview(result);
+  write_latency(result.metrics.iteration);
+  write_errors(result);
+  write_thresholds(result);
+  write_steps(result);
+}
+
+void SummaryReporter::write_overview(const RunResult& result) const {
+  const RunMetrics& m = result.metrics;
+  out_ << label("run") << "scale " << (result.scale.empty() ? "-" : result.scale) << ", ran "
+       << format_duration_us(result.duration_s * 1e6) << '\n';
+  if (result.incomplete) {
+    out_ << label("stopped")
+         << "early: " << (result.stop_reason.empty() ? "no reason recorded" : result.stop_reason)
+         << '\n';
+  }
+  out_ << label("iterations") << m.iteration.ok << " ok, " << m.iteration.failed << " failed ("
+       << format_percent(m.iteration.error_rate()) << " errors), " << m.dropped << " dropped\n";
+  out_ << label("rate") << format_rate_per_s(result.achieved_rate_per_s) << " achieved";
+  if (result.requested_rate_per_s > 0) {
+    out_ << ", " << format_rate_per_s(result.requested_rate_per_s) << " requested\n";
+  } else {
+    out_ << " (closed model, no target rate)\n";
+  }
+}
+
+void SummaryReporter::write_latency(const StepStats& iteration) const {
+  const Histogram& h = iteration.latency;
+  out_ << label("latency");
+  if (h.empty()) {
+    out_ << "nothing was measured\n";
+    return;
+  }
+  for (const Percentile& p : kPercentiles) {
+    out_ << p.label << ' ' << us(h.value_at_percentile(p.value)) << "  ";
+  }
+  out_ << "max " << us(h.max()) << '\n';
+}
+
+void SummaryReporter::write_errors(const RunResult& result) const {
+  const std::vector<ErrorRow> rows = error_rows(result);
+  if (rows.empty()) {
+    out_ << label("errors") << "none\n";
+    return;
+  }
+  std::size_t width = 0;
+  for (const ErrorRow& row : rows) width = std::max(width, row.where.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const ErrorStats& e = *rows[i].stats;
+    out_ << label(i == 0 ? "errors" : "") << pad_right(rows[i].where, width) << "  " << e.count
+         << '\n';
+    const std::size_t shown = std::min(e.samples.size(), options_.max_error_samples);
+    for (std::size_t s = 0; s < shown; ++s) {
+      out_ << label("") << "  " << sample_text(e.samples[s], options_.max_sample_chars) << '\n';
+    }
+    if (e.samples.size() > shown) {
+      out_ << label("") << "  (" << e.samples.size() - shown << " more in the result file)\n";
+    }
+  }
+}
+
+void SummaryReporter::write_thresholds(const RunResult& result) const {
+  if (result.thresholds.empty()) {
+    out_ << label("thresholds") << "none\n";
+    return;
+  }
+  std::size_t width = 0;
+  for (const ThresholdOutcome& t : result.thresholds) width = std::max(width, t.expression.size());
+  for (std::size_t i = 0; i < result.thresholds.size(); ++i) {
+    const ThresholdOutcome& t = result.thresholds[i];
+    out_ << label(i == 0 ? "thresholds" : "") << to_string(t.verdict) << "  "
+         << pad_right(t.expression, width) << "  " << t.detail << '\n';
+  }
+}
+
+void SummaryReporter::write_steps(const RunResult& result) const {
+  const std::vector<StepStats>& steps = result.metrics.steps;
+  if (steps.empty()) return;
+  std::size_t width = std::string_view("step").size();
+  for (const StepStats& s : steps) width = std::max(width, s.name.size());
+  out_ << label("steps") << steps_header(width) << '\n';
+  for (const StepStats& s : steps) out_ << label("") << step_row(s, width) << '\n';
+}
+
+}  // namespace gauntlet
