@@ -15,6 +15,14 @@ class Clock {
   virtual time_point now() const = 0;
   // Blocks until now() >= t (returns at once if it already is).
   virtual void sleep_until(time_point t) = 0;
+
+  // Threads of a run announce themselves so that a virtual clock (FakeClock, tests) moves time
+  // only when every one of them sleeps in sleep_until. An executor calls add_participant() on the
+  // thread that starts a new thread, before starting it (time cannot move before the new thread
+  // runs), and remove_participant() when that thread is about to end or to block on anything but
+  // the clock (joining threads). The real clock ignores both. (Added by the load helper.)
+  virtual void add_participant() noexcept {}
+  virtual void remove_participant() noexcept {}
 };
 
 // The real monotonic clock.
