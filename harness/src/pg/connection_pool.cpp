@@ -1,0 +1,143 @@
+#include "gauntlet/pg/connection_pool.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "gauntlet/config_error.hpp"
+
+namespace gauntlet {
+
+struct PooledConnection::State {
+  std::string url;
+  std::size_t size = 0;
+  std::chrono::milliseconds wait_timeout{0};
+
+  mutable std::mutex mutex;
+  std::condition_variable returned;
+  std::vector<std::unique_ptr<pqxx::connection>> idle;  // guarded by mutex
+  PoolStats stats;                                      // guarded by mutex
+
+  // Takes a slot: true with `out` set to an idle connection, or true with `out` null when the
+  // caller may open a new one; false when all `size` are lent. The caller holds the lock.
+  bool take(std::unique_ptr<pqxx::connection>& out) {
+    while (!idle.empty()) {
+      out = std::move(idle.back());
+      idle.pop_back();
+      if (out->is_open()) return true;
+      out.reset();  // broken while idle: drop it and open another in its slot
+      --stats.open;
+      ++stats.replaced;
+    }
+    if (stats.open < size) {
+      ++stats.open;  // reserve the slot; opened outside the lock
+      return true;
+    }
+    return false;
+  }
+
+  void give_back(std::unique_ptr<pqxx::connection> conn, bool broken) noexcept {
+    std::unique_ptr<pqxx::connection> doomed;  // closed outside the lock
+    {
+      const std::lock_guard lock(mutex);
+      --stats.in_use;
+      if (broken || !conn->is_open()) {
+        doomed = std::move(conn);
+        --stats.open;
+        ++stats.replaced;
+      } else {
+        idle.push_back(std::move(conn));
+      }
+    }
+    returned.notify_one();
+  }
+};
+
+PooledConnection::PooledConnection(std::shared_ptr<State> pool,
+                                   std::unique_ptr<pqxx::connection> conn)
+    : pool_(std::move(pool)), conn_(std::move(conn)) {}
+
+PooledConnection::PooledConnection(PooledConnection&& other) noexcept
+    : pool_(std::move(other.pool_)),
+      conn_(std::move(other.conn_)),
+      broken_(std::exchange(other.broken_, false)) {}
+
+PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept {
+  if (this != &other) {
+    give_back();
+    pool_ = std::move(other.pool_);
+    conn_ = std::move(other.conn_);
+    broken_ = std::exchange(other.broken_, false);
+  }
+  return *this;
+}
+
+PooledConnection::~PooledConnection() { give_back(); }
+
+void PooledConnection::give_back() noexcept {
+  if (pool_ && conn_) pool_->give_back(std::move(conn_), broken_);
+  pool_.reset();
+  conn_.reset();
+  broken_ = false;
+}
+
+ConnectionPool::ConnectionPool(std::string url, std::size_t size,
+                               std::chrono::milliseconds wait_timeout)
+    : state_(std::make_shared<PooledConnection::State>()) {
+  Problems problems;
+  if (size == 0) problems.add("connection pool: size must be >= 1, got 0.");
+  if (wait_timeout.count() < 0) {
+    problems.add("connection pool: wait_timeout must be >= 0ms, got " +
+                 std::to_string(wait_timeout.count()) + "ms.");
+  }
+  problems.throw_if_any();
+  state_->url = std::move(url);
+  state_->size = size;
+  state_->wait_timeout = wait_timeout;
+  state_->stats.size = size;
+}
+
+ConnectionPool::~ConnectionPool() = default;
+
+PooledConnection ConnectionPool::acquire() {
+  PooledConnection::State& s = *state_;
+  std::unique_ptr<pqxx::connection> conn;
+  {
+    std::unique_lock lock(s.mutex);
+    if (!s.take(conn)) {
+      ++s.stats.waits;
+      const auto deadline = std::chrono::steady_clock::now() + s.wait_timeout;
+      if (!s.returned.wait_until(lock, deadline, [&] { return s.take(conn); })) {
+        ++s.stats.timeouts;
+        throw PoolTimeout(s.wait_timeout, s.size);
+      }
+    }
+    ++s.stats.in_use;
+    ++s.stats.acquired;
+  }
+  if (!conn) {
+    try {
+      conn = std::make_unique<pqxx::connection>(s.url);
+    } catch (...) {
+      const std::lock_guard lock(s.mutex);
+      --s.stats.open;
+      --s.stats.in_use;
+      --s.stats.acquired;
+      s.returned.notify_one();  // the slot is free again for a waiter
+      throw;
+    }
+    const std::lock_guard lock(s.mutex);
+    ++s.stats.created;
+  }
+  return PooledConnection(state_, std::move(conn));
+}
+
+PoolStats ConnectionPool::stats() const {
+  const std::lock_guard lock(state_->mutex);
+  return state_->stats;
+}
+
+const std::string& ConnectionPool::url() const noexcept { return state_->url; }
+
+}  // namespace gauntlet

@@ -1,0 +1,238 @@
+#include "gauntlet/process/service_process.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "gauntlet/process/http_probe.hpp"
+
+namespace gauntlet {
+
+namespace bp = boost::process;
+using SteadyClock = std::chrono::steady_clock;
+
+struct ServiceProcess::Child {
+  bp::child process;
+  bool reaped = false;
+};
+
+namespace {
+
+// Runs in the child between fork and exec, so it uses async-signal-safe calls only.
+struct ChildSetup : bp::extend::handler {
+  int log_fd;
+
+  template <class Executor>
+  void on_exec_setup(Executor& /*exec*/) const {
+    ::setpgid(0, 0);  // own process group: a signal to -pid reaches the child's children too
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    // Dispositions and masks are inherited across exec; the child should start clean.
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (const int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &dfl, nullptr);
+    // Our sockets and files must not leak into the child. CLOEXEC rather than close, because
+    // Boost.Process reports an exec failure through a close-on-exec pipe of its own.
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  }
+
+  template <class Executor>
+  void on_success(Executor& exec) const {
+    // Also from the parent, so that a signal sent right after start() reaches the group.
+    ::setpgid(exec.pid, exec.pid);
+  }
+};
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_of(" \t\n'\"\\$`*?&;|<>()[]{}!#~") == std::string::npos) {
+    return word;
+  }
+  std::string out = "'";
+  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+ServiceProcess::ServiceProcess(ServiceOptions options) : options_(std::move(options)) {
+  options_.validate();
+}
+
+ServiceProcess::ServiceProcess(ServiceProcess&& other) noexcept
+    : options_(std::move(other.options_)),
+      child_(std::move(other.child_)),
+      pid_(std::exchange(other.pid_, 0)),
+      exit_status_(std::exchange(other.exit_status_, std::nullopt)) {}
+
+ServiceProcess& ServiceProcess::operator=(ServiceProcess&& other) noexcept {
+  if (this != &other) {
+    stop();
+    options_ = std::move(other.options_);
+    child_ = std::move(other.child_);
+    pid_ = std::exchange(other.pid_, 0);
+    exit_status_ = std::exchange(other.exit_status_, std::nullopt);
+  }
+  return *this;
+}
+
+ServiceProcess::~ServiceProcess() { stop(); }
+
+std::string ServiceProcess::command_line() const {
+  std::string out = shell_quote(options_.executable.string());
+  for (const auto& arg : options_.args) out += " " + shell_quote(arg);
+  return out;
+}
+
+int ServiceProcess::open_log() const {
+  std::error_code ec;
+  if (options_.log_path.has_parent_path()) {
+    std::filesystem::create_directories(options_.log_path.parent_path(), ec);
+  }
+  const int fd = ::open(options_.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw ProcessError("Cannot open the log file " + options_.log_path.string() + " of " + who() +
+                           ": " + std::strerror(errno) + ".",
+                       command_line());
+  }
+  // A banner separates the runs of a restarted service in the one log.
+  const std::string banner = "=== gauntlet: starting " + command_line() + "\n";
+  [[maybe_unused]] const auto written = ::write(fd, banner.data(), banner.size());
+  return fd;
+}
+
+void ServiceProcess::start() {
+  if (running()) {
+    throw ProcessError(who() + " is already running (pid " + std::to_string(pid_) + ").",
+                       command_line());
+  }
+  const int log_fd = open_log();
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [key, value] : options_.env) env[key] = value;
+  try {
+    auto child = bp::child(bp::exe = options_.executable.string(), bp::args = options_.args, env,
+                           ChildSetup{{}, log_fd});
+    child_ = std::make_unique<Child>(Child{std::move(child), false});
+  } catch (const std::system_error& e) {
+    ::close(log_fd);
+    throw ProcessError("Could not start " + who() + ": " + e.what() + ".", command_line(),
+                       std::nullopt, log_tail());
+  }
+  ::close(log_fd);
+  pid_ = child_->process.id();
+  exit_status_.reset();
+}
+
+void ServiceProcess::wait_healthy() {
+  if (!options_.health) return;
+  const HealthEndpoint& health = *options_.health;
+  const std::string url = "http://" + health.host + ":" + std::to_string(health.port) + health.path;
+  const auto deadline = SteadyClock::now() + options_.health_timeout;
+  constexpr auto kPollInterval = std::chrono::milliseconds(20);
+  constexpr auto kProbeTimeout = std::chrono::milliseconds(1000);
+  for (;;) {
+    if (!running()) {
+      throw ProcessError(who() + " exited before answering GET " + url + ".", command_line(),
+                         exit_status_, log_tail());
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    const HttpProbeResult probe = http_probe(health.host, health.port, health.path,
+                                             std::clamp(left, kPollInterval, kProbeTimeout));
+    if (probe.ok()) return;
+    if (SteadyClock::now() >= deadline) {
+      throw ProcessError(who() + " did not answer GET " + url + " with 2xx within " +
+                             std::to_string(options_.health_timeout.count()) +
+                             "ms (last attempt: " + probe.describe() + ").",
+                         command_line(), std::nullopt, log_tail());
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+std::optional<ExitStatus> ServiceProcess::stop() noexcept {
+  if (!running()) return exit_status_;
+  signal_group(SIGTERM);
+  signal_group(SIGCONT);  // a stopped process cannot act on SIGTERM until it is continued
+  if (!wait_exited(options_.grace_period)) signal_group(SIGKILL);
+  reap_and_sweep();  // after SIGKILL the wait in here is short
+  return exit_status_;
+}
+
+void ServiceProcess::kill(int signal) {
+  if (!running()) {
+    throw ProcessError(
+        "Cannot send signal " + std::to_string(signal) + " to " + who() + ": it is not running.",
+        command_line(), exit_status_, log_tail());
+  }
+  signal_group(signal);
+}
+
+void ServiceProcess::restart() {
+  stop();
+  start();
+  wait_healthy();
+}
+
+std::optional<ExitStatus> ServiceProcess::wait_for_exit(std::chrono::milliseconds timeout) {
+  if (!child_) return std::nullopt;
+  if (!child_->reaped && !wait_exited(timeout)) return std::nullopt;
+  reap_and_sweep();
+  return exit_status_;
+}
+
+bool ServiceProcess::running() {
+  if (!child_ || child_->reaped) return false;
+  if (!exited_unreaped()) return true;
+  reap_and_sweep();
+  return false;
+}
+
+void ServiceProcess::signal_group(int signal) const noexcept {
+  if (pid_ <= 0) return;
+  if (::kill(-pid_, signal) != 0) ::kill(pid_, signal);  // the group may not exist yet
+}
+
+// True once the child has exited, without reaping it: while the zombie holds its pid, the
+// group id cannot be reused, so sweeping the group with SIGKILL cannot hit a stranger.
+bool ServiceProcess::exited_unreaped() const noexcept {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return errno == ECHILD;  // reaped by someone else: gone all the same
+  }
+  return info.si_pid == pid_;
+}
+
+bool ServiceProcess::wait_exited(std::chrono::milliseconds timeout) const noexcept {
+  const auto deadline = SteadyClock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (!exited_unreaped()) {
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+void ServiceProcess::reap_and_sweep() noexcept {
+  if (!child_ || child_->reaped) return;
+  ::kill(-pid_, SIGKILL);  // whatever the child left behind in its group
+  std::error_code ec;
+  child_->process.wait(ec);
+  exit_status_ = ExitStatus::from_wait_status(child_->process.native_exit_code());
+  child_->reaped = true;
+}
+
+}  // namespace gauntlet
