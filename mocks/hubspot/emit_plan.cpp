@@ -1,0 +1,113 @@
+#include "emit_plan.hpp"
+
+#include <set>
+
+#include "gauntlet/config_error.hpp"
+
+namespace gauntlet::mocks {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+void read_int(const json& body, const char* name, T& out, std::int64_t min, std::int64_t max,
+              Problems& problems) {
+  if (!body.contains(name)) return;
+  const json& v = body.at(name);
+  if (!v.is_number_integer() || v.get<std::int64_t>() < min || v.get<std::int64_t>() > max) {
+    problems.add(std::string("emit.") + name + " must be an integer in " + std::to_string(min) +
+                 ".." + std::to_string(max) + ", got " + v.dump());
+    return;
+  }
+  out = static_cast<T>(v.get<std::int64_t>());
+}
+
+void read_text(const json& body, const char* name, std::string& out, Problems& problems) {
+  if (!body.contains(name)) return;
+  if (!body.at(name).is_string() || body.at(name).get<std::string>().empty()) {
+    problems.add(std::string("emit.") + name + " must be a non-empty string, got " +
+                 body.at(name).dump());
+    return;
+  }
+  out = body.at(name).get<std::string>();
+}
+
+}  // namespace
+
+EmitPlan EmitPlan::from_json(const json& body) {
+  if (!body.is_object())
+    throw ConfigError("the emit body must be a JSON object, got " + body.dump());
+  static const std::set<std::string> kKnown = {
+      "target_url",   "rate_per_s", "batches",           "events_per_batch", "secret",
+      "app_id",       "portal_id",  "subscription_type", "max_retries",      "retry_base_ms",
+      "retry_cap_ms", "timeout_ms", "concurrency"};
+  Problems problems;
+  for (const auto& [key, value] : body.items()) {
+    if (!kKnown.contains(key)) problems.add("emit." + key + " is not a known field");
+  }
+  EmitPlan p;
+  for (const char* required : {"target_url", "secret"}) {
+    if (!body.contains(required)) problems.add(std::string("emit.") + required + " is required");
+  }
+  read_text(body, "target_url", p.target_url, problems);
+  read_text(body, "secret", p.secret, problems);
+  read_text(body, "subscription_type", p.subscription_type, problems);
+  if (body.contains("rate_per_s")) {
+    const json& v = body.at("rate_per_s");
+    if (!v.is_number() || v.get<double>() <= 0 || v.get<double>() > 10000) {
+      problems.add("emit.rate_per_s must be a number in (0, 10000], got " + v.dump());
+    } else {
+      p.rate_per_s = v.get<double>();
+    }
+  }
+  read_int(body, "batches", p.batches, 1, 10'000'000, problems);
+  read_int(body, "events_per_batch", p.events_per_batch, 1, kMaxEventsPerBatch, problems);
+  read_int(body, "app_id", p.app_id, 1, INT64_MAX, problems);
+  read_int(body, "portal_id", p.portal_id, 1, INT64_MAX, problems);
+  read_int(body, "max_retries", p.max_retries, 0, 100, problems);
+  std::int64_t base_ms = 200, cap_ms = 5000, timeout_ms = 2000;
+  read_int(body, "retry_base_ms", base_ms, 1, 3'600'000, problems);
+  read_int(body, "retry_cap_ms", cap_ms, 1, 3'600'000, problems);
+  read_int(body, "timeout_ms", timeout_ms, 1, 600'000, problems);
+  read_int(body, "concurrency", p.concurrency, 1, 64, problems);
+  if (cap_ms < base_ms) {
+    problems.add("emit.retry_cap_ms must be >= retry_base_ms (" + std::to_string(base_ms) +
+                 "), got " + std::to_string(cap_ms));
+  }
+  p.backoff =
+      BackoffPolicy{std::chrono::milliseconds(base_ms), std::chrono::milliseconds(cap_ms), 2.0};
+  p.timeout = std::chrono::milliseconds(timeout_ms);
+  if (!p.target_url.empty()) {
+    try {
+      p.target = Url::parse(p.target_url);
+      if (!p.target.is_loopback()) {
+        problems.add(
+            "emit.target_url must be a loopback address (127.0.0.0/8, ::1, localhost), got " +
+            p.target_url);
+      }
+    } catch (const ConfigError& e) {
+      problems.add("emit.target_url: " + std::string(e.what()));
+    }
+  }
+  problems.throw_if_any();
+  return p;
+}
+
+json EmitPlan::to_json() const {
+  return {
+      {"target_url", target_url},
+      {"rate_per_s", rate_per_s},
+      {"batches", batches},
+      {"events_per_batch", events_per_batch},
+      {"app_id", app_id},
+      {"portal_id", portal_id},
+      {"subscription_type", subscription_type},
+      {"max_retries", max_retries},
+      {"retry_base_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(backoff.base).count()},
+      {"retry_cap_ms", std::chrono::duration_cast<std::chrono::milliseconds>(backoff.cap).count()},
+      {"timeout_ms", timeout.count()},
+      {"concurrency", concurrency}};
+}
+
+}  // namespace gauntlet::mocks

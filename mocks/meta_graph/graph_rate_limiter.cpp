@@ -1,0 +1,168 @@
+#include "graph_rate_limiter.hpp"
+
+#include <cmath>
+#include <set>
+
+#include "gauntlet/config_error.hpp"
+
+namespace gauntlet::mocks {
+namespace {
+
+using nlohmann::json;
+
+int percent(SlidingWindowLimiter& w, GraphRateLimiter::SteadyTime now) {
+  return static_cast<int>(std::lround(100.0 * w.usage_fraction(now)));
+}
+
+std::int64_t ceil_units(std::chrono::nanoseconds d, std::chrono::nanoseconds unit) {
+  return (d.count() + unit.count() - 1) / unit.count();
+}
+
+json buc_entry(const char* type, SlidingWindowLimiter& w, GraphRateLimiter::SteadyTime now) {
+  const int p = percent(w, now);
+  return {
+      {"type", type},
+      {"call_count", p},
+      {"total_cputime", p},
+      {"total_time", p},
+      {"estimated_time_to_regain_access", ceil_units(w.retry_after(now), std::chrono::minutes(1))},
+      {"ads_api_access_tier", "standard_access"}};
+}
+
+}  // namespace
+
+RateLimitConfig RateLimitConfig::from_json(const json& body, const RateLimitConfig& base) {
+  if (!body.is_object())
+    throw ConfigError("the rate_limits body must be a JSON object, got " + body.dump());
+  Problems problems;
+  RateLimitConfig c = base;
+  const std::map<std::string, std::uint64_t*> fields = {
+      {"app_limit", &c.app_limit},
+      {"account_limit", &c.account_limit},
+      {"ads_management_limit", &c.ads_management_limit},
+      {"insights_limit", &c.insights_limit},
+      {"report_run_limit", &c.report_run_limit}};
+  for (const auto& [key, value] : body.items()) {
+    const bool known = fields.contains(key) || key == "window_ms";
+    if (!known) {
+      problems.add("rate_limits." + key + " is not a known limit");
+    } else if (!value.is_number_integer() || value.get<std::int64_t>() < 1) {
+      problems.add("rate_limits." + key + " must be an integer >= 1, got " + value.dump());
+    } else if (key == "window_ms") {
+      c.window = std::chrono::milliseconds(value.get<std::int64_t>());
+    } else {
+      *fields.at(key) = value.get<std::uint64_t>();
+    }
+  }
+  problems.throw_if_any();
+  return c;
+}
+
+json RateLimitConfig::to_json() const {
+  return {{"app_limit", app_limit},
+          {"account_limit", account_limit},
+          {"ads_management_limit", ads_management_limit},
+          {"insights_limit", insights_limit},
+          {"report_run_limit", report_run_limit},
+          {"window_ms", window.count()}};
+}
+
+GraphRateLimiter::GraphRateLimiter(RateLimitConfig config) { configure(config); }
+
+void GraphRateLimiter::configure(const RateLimitConfig& config) {
+  std::lock_guard lock(mutex_);
+  config_ = config;
+  app_ = std::make_unique<SlidingWindowLimiter>(config.app_limit, config.window);
+  accounts_.clear();
+}
+
+RateLimitConfig GraphRateLimiter::config() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+GraphRateLimiter::Windows& GraphRateLimiter::windows_for(const std::string& account) {
+  auto& slot = accounts_[account];
+  if (!slot) {
+    slot = std::make_unique<Windows>(
+        Windows{SlidingWindowLimiter(config_.account_limit, config_.window),
+                SlidingWindowLimiter(config_.ads_management_limit, config_.window),
+                SlidingWindowLimiter(config_.insights_limit, config_.window),
+                SlidingWindowLimiter(config_.report_run_limit, config_.window)});
+  }
+  return *slot;
+}
+
+Headers GraphRateLimiter::usage_headers(const std::string& account, Windows& w, SteadyTime now) {
+  Headers h;
+  const int app = percent(*app_, now);
+  h.set("X-App-Usage",
+        json{{"call_count", app}, {"total_cputime", app}, {"total_time", app}}.dump());
+  h.set(
+      "X-Ad-Account-Usage",
+      json{{"acc_id_util_pct", percent(w.account, now)},
+           {"reset_time_duration", ceil_units(w.account.retry_after(now), std::chrono::seconds(1))},
+           {"ads_api_access_tier", "standard_access"}}
+          .dump());
+  h.set("X-Business-Use-Case-Usage",
+        json{{account, json::array({buc_entry("ads_management", w.management, now),
+                                    buc_entry("ads_insights", w.insights, now)})}}
+            .dump());
+  return h;
+}
+
+GraphError GraphRateLimiter::refusal(int code, SteadyTime /*now*/) {
+  ++throttled_[code];
+  switch (code) {
+    case 4:
+      return GraphError(400, 4, 0, "OAuthException", "(#4) Application request limit reached");
+    case 17:
+      return GraphError(400, 17, 2446079, "OAuthException", "(#17) User request limit reached");
+    case 80004:
+      return GraphError(400, 80004, 2446079, "OAuthException",
+                        "(#80004) There have been too many calls to this ad-account. Wait a bit "
+                        "and try again.");
+    case 80000:
+      return GraphError(400, 80000, 2446079, "OAuthException",
+                        "(#80000) There have been too many calls from this ad-account. Wait a bit "
+                        "and try again.");
+    default:
+      return GraphError(400, 613, 1487742, "OAuthException",
+                        "(#613) Calls to this api have exceeded the rate limit.");
+  }
+}
+
+GraphRateLimiter::Verdict GraphRateLimiter::admit(const std::string& account, CallType type,
+                                                  SteadyTime now) {
+  std::lock_guard lock(mutex_);
+  Windows& w = windows_for(account);
+  SlidingWindowLimiter& buc = type == CallType::kAdsManagement ? w.management : w.insights;
+  const auto full = [now](SlidingWindowLimiter& l) { return l.retry_after(now).count() > 0; };
+  Verdict v;
+  // Check every window first, then take from all: a refused call is charged nowhere.
+  if (full(*app_)) {
+    v.refusal = refusal(4, now);
+  } else if (full(w.account)) {
+    v.refusal = refusal(17, now);
+  } else if (full(buc)) {
+    v.refusal = refusal(type == CallType::kAdsManagement ? 80004 : 80000, now);
+  } else if (type == CallType::kReportRun && full(w.runs)) {
+    v.refusal = refusal(613, now);
+  } else {
+    app_->try_acquire(now);
+    w.account.try_acquire(now);
+    buc.try_acquire(now);
+    if (type == CallType::kReportRun) w.runs.try_acquire(now);
+  }
+  v.headers = usage_headers(account, w, now);
+  return v;
+}
+
+json GraphRateLimiter::stats() const {
+  std::lock_guard lock(mutex_);
+  json throttled = json::object();
+  for (const auto& [code, n] : throttled_) throttled[std::to_string(code)] = n;
+  return {{"throttled", throttled}, {"accounts", accounts_.size()}};
+}
+
+}  // namespace gauntlet::mocks

@@ -1,0 +1,435 @@
+#include "meta_graph_service.hpp"
+
+#include <algorithm>
+
+#include "gauntlet/mocks/http_error.hpp"
+#include "gauntlet/mocks/url.hpp"
+#include "graph_insights.hpp"
+
+namespace gauntlet::mocks {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kVersioned = "/v{version}";
+
+// Query parameters, then the body: JSON object or application/x-www-form-urlencoded (the Graph
+// API's usual encoding). Body fields win over query fields of the same name.
+json params_of(const Request& req) {
+  json params = json::object();
+  for (const auto& [k, v] : req.query) params[k] = v;
+  if (req.body.empty()) return params;
+  const bool is_json =
+      req.headers.get("Content-Type").find("json") != std::string::npos || req.body.front() == '{';
+  if (is_json) {
+    json body;
+    try {
+      body = json::parse(req.body);
+    } catch (const json::parse_error& e) {
+      throw GraphError::invalid_parameter(std::string("The request body is not valid JSON: ") +
+                                          e.what());
+    }
+    if (!body.is_object())
+      throw GraphError::invalid_parameter("The request body must be a JSON object");
+    for (auto& [k, v] : body.items()) params[k] = v;
+  } else {
+    for (const auto& [k, v] : parse_query(req.body)) params[k] = v;
+  }
+  return params;
+}
+
+std::string idempotency_key(const Request& req) {
+  if (auto k = req.headers.find("Idempotency-Key")) return std::string(*k);
+  if (auto k = req.headers.find("X-Idempotency-Key")) return std::string(*k);
+  return {};
+}
+
+bool has_token(const Request& req, const json& params) {
+  if (params.contains("access_token") && params["access_token"].is_string() &&
+      !params["access_token"].get<std::string>().empty()) {
+    return true;
+  }
+  const std::string auth = req.headers.get("Authorization");
+  return auth.rfind("Bearer ", 0) == 0 || auth.rfind("OAuth ", 0) == 0;
+}
+
+std::size_t page_limit(const json& params) {
+  if (!params.contains("limit")) return 25;
+  const std::string text =
+      params["limit"].is_string() ? params["limit"].get<std::string>() : params["limit"].dump();
+  const bool digits =
+      !text.empty() && text.size() < 6 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const std::size_t limit = digits ? std::stoul(text) : 0;
+  if (limit < 1 || limit > 500)
+    throw GraphError::invalid_parameter("Param limit must be an integer in 1..500, got " + text);
+  return limit;
+}
+
+// Keeps only the requested fields (and id), as ?fields=a,b does on the real API.
+json select_fields(const json& object, const json& params) {
+  if (!params.contains("fields") || !params["fields"].is_string()) return object;
+  json out = {{"id", object["id"]}};
+  std::string_view rest = params["fields"].get_ref<const std::string&>();
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string name(rest.substr(0, comma));
+    if (object.contains(name)) out[name] = object[name];
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+ObjectKind kind_of_edge(const std::string& edge) {
+  return edge == "campaigns" ? ObjectKind::kCampaign
+                             : (edge == "adsets" ? ObjectKind::kAdSet : ObjectKind::kAd);
+}
+
+// The batch parameter: a JSON array (or its text) of 1..max items.
+json batch_items(const json& params, std::size_t max) {
+  if (!params.contains("batch")) {
+    throw GraphError::invalid_parameter("The parameter batch is required");
+  }
+  json items = params["batch"];
+  if (items.is_string()) {
+    try {
+      items = json::parse(items.get<std::string>());
+    } catch (const json::parse_error&) {
+      throw GraphError::invalid_parameter("The parameter batch must be a JSON array");
+    }
+  }
+  if (!items.is_array() || items.empty()) {
+    throw GraphError::invalid_parameter("The parameter batch must be a non-empty JSON array");
+  }
+  if (items.size() > max) {
+    throw GraphError::invalid_parameter(
+        "Too many requests in batch message. Maximum batch size is " + std::to_string(max));
+  }
+  return items;
+}
+
+// One batch item as a request of its own, carrying the batch's credentials.
+Request batch_part(const json& item, const Request& outer, const json& params,
+                   const std::string& version) {
+  if (!item.is_object() || !item.contains("relative_url") || !item["relative_url"].is_string()) {
+    throw GraphError::invalid_parameter("Each batch item needs a relative_url string");
+  }
+  Request part;
+  part.method = item.value("method", "GET");
+  std::transform(part.method.begin(), part.method.end(), part.method.begin(), ::toupper);
+  std::string rel = item["relative_url"];
+  if (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
+  const bool has_version = rel.size() > 1 && rel[0] == 'v' && rel[1] >= '0' && rel[1] <= '9';
+  part.target = "/" + (has_version ? rel : version + "/" + rel);
+  part.split_target();
+  part.body = item.value("body", "");
+  part.headers.set("Content-Type", "application/x-www-form-urlencoded");
+  if (auto auth = outer.headers.find("Authorization")) {
+    part.headers.set("Authorization", std::string(*auth));
+  }
+  if (params.contains("access_token") && params["access_token"].is_string() &&
+      !part.query.contains("access_token")) {
+    part.query["access_token"] = params["access_token"].get<std::string>();
+  }
+  const json headers = item.value("headers", json::array());
+  for (const auto& h : headers.is_array() ? headers : json::array()) {
+    part.headers.set(h.value("name", ""), h.value("value", ""));
+  }
+  if (headers.is_object()) {
+    for (const auto& [name, value] : headers.items()) {
+      if (value.is_string()) part.headers.set(name, value.get<std::string>());
+    }
+  }
+  return part;
+}
+
+}  // namespace
+
+MetaGraphService::MetaGraphService(MetaGraphOptions options, Router& router,
+                                   MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      limiter_(options_.limits),
+      rng_(options_.seed) {
+  router_.set_error_formatter([this](int status, std::string_view message) {
+    // Errors raised outside a Graph handler (404, 413, malformed HTTP, injected faults) still
+    // wear Meta's envelope. 5xx map to the transient codes 1 and 2.
+    int code = 100;
+    if (status == 404 || status == 405) code = 2500;
+    if (status == 429) code = 4;
+    if (status >= 500) code = status == 500 ? 1 : 2;
+    return error_response(GraphError(status, code, 0, "OAuthException", std::string(message)));
+  });
+  metrics_.gauge_callback("meta_graph_objects", "Objects in the store.", {{"kind", "all"}}, [this] {
+    const json c = store_.counts();
+    return c["campaigns"].get<double>() + c["adsets"].get<double>() + c["ads"].get<double>();
+  });
+  register_graph_routes();
+  register_admin_routes();
+}
+
+std::string MetaGraphService::fbtrace_id() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::lock_guard lock(mutex_);
+  std::string id(11, 'A');
+  for (char& c : id) c = kAlphabet[rng_() % (sizeof kAlphabet - 1)];
+  return id;
+}
+
+Response MetaGraphService::error_response(const GraphError& e) {
+  return Response::json(e.http_status(), {{"error",
+                                           {{"message", e.what()},
+                                            {"type", e.type()},
+                                            {"code", e.code()},
+                                            {"error_subcode", e.subcode()},
+                                            {"fbtrace_id", fbtrace_id()}}}});
+}
+
+void MetaGraphService::record_idempotency(const Request& req, int status, const json& result) {
+  const std::string key = idempotency_key(req);
+  if (key.empty()) return;
+  std::lock_guard lock(mutex_);
+  KeyUse& use = idempotency_[key];
+  ++use.count;
+  use.requests.push_back({{"method", req.method},
+                          {"path", req.path},
+                          {"status", status},
+                          {"object_id", result.is_object() ? result.value("id", "") : ""}});
+}
+
+Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
+  return [this, type, from, body = std::move(body)](const Request& req) {
+    Headers usage;
+    int status = 200;
+    json result;
+    Response res;
+    try {
+      const json params = params_of(req);
+      if (options_.require_token && !has_token(req, params)) {
+        throw GraphError(400, 190, 0, "OAuthException", "Invalid OAuth access token.");
+      }
+      std::string account;
+      if (from == AccountFrom::kRoute) account = req.param("account");
+      if (from == AccountFrom::kObjectId) account = store_.account_of(req.param("id"));
+      auto verdict = limiter_.admit(account, type, std::chrono::steady_clock::now());
+      usage = std::move(verdict.headers);
+      if (verdict.refusal) {
+        metrics_
+            .counter("meta_graph_throttled_total", "Calls refused by rate limiting.",
+                     {{"code", std::to_string(verdict.refusal->code())}})
+            .inc();
+        throw *verdict.refusal;
+      }
+      result = body(req, params, account);
+      res = Response::json(200, result);
+    } catch (const GraphError& e) {
+      status = e.http_status();
+      res = error_response(e);
+    }
+    for (const auto& [name, value] : usage) res.headers.set(name, value);
+    record_idempotency(req, status, result);
+    return res;
+  };
+}
+
+json MetaGraphService::list(ObjectKind kind, const Request& req, const json& params,
+                            const std::string& account, const std::string& parent) const {
+  const std::size_t limit = page_limit(params);
+  const GraphPage page = store_.list(kind, account, parent, limit, params.value("after", ""));
+  json data = json::array();
+  for (const auto& object : page.data) data.push_back(select_fields(object, params));
+  json paging = {{"cursors", {{"before", page.before}, {"after", page.after}}}};
+  if (page.has_more) {
+    const std::string host = req.headers.get("Host", "127.0.0.1");
+    paging["next"] =
+        "http://" + host + req.path + "?limit=" + std::to_string(limit) + "&after=" + page.after;
+  }
+  return {{"data", data}, {"paging", paging}};
+}
+
+json MetaGraphService::insights(const Request& req, const json& params,
+                                const std::string& account) {
+  const auto now = std::chrono::system_clock::now();
+  if (req.params.contains("id") && store_.is_report_run(req.param("id"))) {
+    const auto [object_id, run_params] =
+        store_.report_run_source(req.param("id"), std::chrono::steady_clock::now());
+    return synthesize_insights(object_id, account, run_params, now);
+  }
+  const std::string object_id = req.params.contains("id") ? req.param("id") : "act_" + account;
+  return synthesize_insights(object_id, account, params, now);
+}
+
+json MetaGraphService::create_report_run(const Request& req, const json& params,
+                                         const std::string& account) {
+  const std::string object_id = req.params.contains("id") ? req.param("id") : "act_" + account;
+  synthesize_insights(object_id, account, params,
+                      std::chrono::system_clock::now());  // validate now
+  bool fails = false;
+  {
+    std::lock_guard lock(mutex_);
+    fails = std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.report_fail_rate;
+  }
+  const std::string id =
+      store_.create_report_run(account, object_id, params, std::chrono::steady_clock::now(),
+                               options_.report_duration, fails);
+  return {{"report_run_id", id}};
+}
+
+void MetaGraphService::register_graph_routes() {
+  const std::string v = kVersioned;
+  for (const std::string edge : {"campaigns", "adsets", "ads"}) {
+    const ObjectKind kind = kind_of_edge(edge);
+    router_.post(
+        v + "/act_{account}/" + edge,
+        graph(CallType::kAdsManagement, AccountFrom::kRoute,
+              [this, kind](const Request&, const json& params, const std::string& account) {
+                return json{{"id", store_.create(kind, account, params,
+                                                 std::chrono::system_clock::now())["id"]}};
+              }));
+    router_.get(
+        v + "/act_{account}/" + edge,
+        graph(CallType::kAdsManagement, AccountFrom::kRoute,
+              [this, kind](const Request& req, const json& params, const std::string& account) {
+                return list(kind, req, params, account, "");
+              }));
+    if (kind == ObjectKind::kCampaign) continue;
+    router_.get(
+        v + "/{id}/" + edge,
+        graph(CallType::kAdsManagement, AccountFrom::kObjectId,
+              [this, kind](const Request& req, const json& params, const std::string& account) {
+                return list(kind, req, params, account, req.param("id"));
+              }));
+  }
+  router_.post("/", [this](const Request& req) { return batch(req); });
+  router_.post(v, [this](const Request& req) { return batch(req); });
+  register_object_routes();
+  register_insights_routes();
+}
+
+void MetaGraphService::register_object_routes() {
+  const std::string v = kVersioned;
+  router_.get(v + "/act_{account}",
+              graph(CallType::kAdsManagement, AccountFrom::kRoute,
+                    [](const Request&, const json&, const std::string& account) {
+                      return json{{"id", "act_" + account},
+                                  {"account_id", account},
+                                  {"account_status", 1},
+                                  {"currency", "USD"},
+                                  {"name", "Mock ad account " + account}};
+                    }));
+  router_.get(v + "/{id}",
+              graph(CallType::kAdsManagement, AccountFrom::kObjectId,
+                    [this](const Request& req, const json& params, const std::string&) {
+                      const std::string& id = req.param("id");
+                      if (store_.is_report_run(id)) {
+                        return store_.report_run_status(id, std::chrono::steady_clock::now());
+                      }
+                      return select_fields(store_.get(id), params);
+                    }));
+  router_.post(v + "/{id}",
+               graph(CallType::kAdsManagement, AccountFrom::kObjectId,
+                     [this](const Request& req, const json& params, const std::string&) {
+                       store_.update(req.param("id"), params, std::chrono::system_clock::now());
+                       return json{{"success", true}};
+                     }));
+  router_.del(v + "/{id}", graph(CallType::kAdsManagement, AccountFrom::kObjectId,
+                                 [this](const Request& req, const json&, const std::string&) {
+                                   store_.remove(req.param("id"), std::chrono::system_clock::now());
+                                   return json{{"success", true}};
+                                 }));
+}
+
+void MetaGraphService::register_insights_routes() {
+  const std::string v = kVersioned;
+  for (const std::string owner : {"/act_{account}", "/{id}"}) {
+    const AccountFrom from = owner == "/{id}" ? AccountFrom::kObjectId : AccountFrom::kRoute;
+    router_.get(v + owner + "/insights",
+                graph(CallType::kInsights, from,
+                      [this](const Request& req, const json& params, const std::string& account) {
+                        return insights(req, params, account);
+                      }));
+    router_.post(v + owner + "/insights",
+                 graph(CallType::kReportRun, from,
+                       [this](const Request& req, const json& params, const std::string& account) {
+                         return create_report_run(req, params, account);
+                       }));
+  }
+}
+
+Response MetaGraphService::batch(const Request& req) {
+  try {
+    const json params = params_of(req);
+    const json items = batch_items(params, options_.max_batch);
+    const std::string version =
+        req.params.contains("version") ? "v" + req.param("version") : "v19.0";
+    json out = json::array();
+    for (const json& item : items) {
+      Request part = batch_part(item, req, params, version);
+      const Response r = router_.dispatch(part);
+      json headers = json::array({{{"name", "Content-Type"}, {"value", r.content_type}}});
+      for (const auto& [name, value] : r.headers) {
+        headers.push_back({{"name", name}, {"value", value}});
+      }
+      out.push_back({{"code", r.status}, {"headers", headers}, {"body", r.body}});
+    }
+    return Response::json(200, out);
+  } catch (const GraphError& e) {
+    return error_response(e);
+  }
+}
+
+void MetaGraphService::register_admin_routes() {
+  router_.get("/__admin/idempotency", [this](const Request&) {
+    std::lock_guard lock(mutex_);
+    json keys = json::object();
+    std::uint64_t total = 0;
+    for (const auto& [key, use] : idempotency_) {
+      keys[key] = {{"count", use.count}, {"requests", use.requests}};
+      total += use.count;
+    }
+    return Response::json(200, {{"total", total},
+                                {"distinct", idempotency_.size()},
+                                {"duplicates", total - idempotency_.size()},
+                                {"keys", keys}});
+  });
+  router_.get("/__admin/rate_limits",
+              [this](const Request&) { return Response::json(200, limiter_.config().to_json()); });
+  router_.post("/__admin/rate_limits", [this](const Request& req) {
+    limiter_.configure(RateLimitConfig::from_json(req.json_body(), limiter_.config()));
+    return Response::json(200, limiter_.config().to_json());
+  });
+  router_.get("/__admin/objects", [this](const Request& req) {
+    json out = store_.counts();
+    if (auto kind = req.query_value("kind")) {
+      if (*kind != "campaign" && *kind != "adset" && *kind != "ad") {
+        throw HttpError(400, "kind must be campaign, adset or ad, got " + *kind);
+      }
+      const ObjectKind k = *kind == "campaign"
+                               ? ObjectKind::kCampaign
+                               : (*kind == "adset" ? ObjectKind::kAdSet : ObjectKind::kAd);
+      out["objects"] = store_.dump(k);
+    }
+    return Response::json(200, out);
+  });
+  router_.del("/__admin/state", [this](const Request&) {
+    store_.clear();
+    limiter_.configure(limiter_.config());
+    std::lock_guard lock(mutex_);
+    idempotency_.clear();
+    return Response::json(200, {{"cleared", true}});
+  });
+}
+
+json MetaGraphService::stats() const {
+  json out = store_.counts();
+  out["rate_limits"] = limiter_.stats();
+  std::lock_guard lock(mutex_);
+  std::uint64_t total = 0;
+  for (const auto& [key, use] : idempotency_) total += use.count;
+  out["idempotency"] = {{"total", total}, {"distinct", idempotency_.size()}};
+  return out;
+}
+
+}  // namespace gauntlet::mocks

@@ -1,0 +1,80 @@
+#pragma once
+// meta-graph: the subset of Meta's Graph (Marketing) API the platform uses, in memory.
+// Registers its routes on a Router (so tests can drive it without a socket); see
+// docs/platform-api/meta-graph.md for every endpoint.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gauntlet/mocks/metrics_registry.hpp"
+#include "gauntlet/mocks/router.hpp"
+#include "graph_rate_limiter.hpp"
+#include "graph_store.hpp"
+
+namespace gauntlet::mocks {
+
+struct MetaGraphOptions {
+  RateLimitConfig limits;
+  std::chrono::milliseconds report_duration{500};  // how long an async report run takes
+  double report_fail_rate = 0.0;                   // fraction of report runs ending "Job Failed"
+  bool require_token = false;                      // refuse calls without access_token (#190)
+  std::size_t max_batch = 50;
+  std::uint64_t seed = 1;
+};
+
+class MetaGraphService {
+ public:
+  // Registers the Graph routes and the /__admin/ routes of meta-graph on `router`, installs
+  // Meta's error envelope as the router's error formatter, and registers metrics. `router` and
+  // `metrics` must outlive the service; the service must outlive the server's use of the router.
+  MetaGraphService(MetaGraphOptions options, Router& router, MetricsRegistry& metrics);
+
+  // The "meta_graph" section of /__admin/stats.
+  nlohmann::json stats() const;
+
+ private:
+  using Body = std::function<nlohmann::json(const Request&, const nlohmann::json& params,
+                                            const std::string& account)>;
+  enum class AccountFrom { kRoute, kObjectId, kNone };
+
+  void register_graph_routes();  // creates and lists, batch; calls the two below
+  void register_object_routes();
+  void register_insights_routes();
+  void register_admin_routes();
+  // Wraps a Graph handler: params, token check, rate limit, usage headers, idempotency log,
+  // GraphError -> Meta's envelope.
+  Handler graph(CallType type, AccountFrom from, Body body);
+  Response error_response(const GraphError& e);
+  std::string fbtrace_id();
+  void record_idempotency(const Request& req, int status, const nlohmann::json& result);
+
+  nlohmann::json list(ObjectKind kind, const Request& req, const nlohmann::json& params,
+                      const std::string& account, const std::string& parent) const;
+  nlohmann::json insights(const Request& req, const nlohmann::json& params,
+                          const std::string& account);
+  nlohmann::json create_report_run(const Request& req, const nlohmann::json& params,
+                                   const std::string& account);
+  Response batch(const Request& req);
+
+  MetaGraphOptions options_;
+  Router& router_;
+  MetricsRegistry& metrics_;
+  GraphStore store_;
+  GraphRateLimiter limiter_;
+
+  mutable std::mutex mutex_;  // guards rng_ and idempotency_
+  std::mt19937_64 rng_;
+  struct KeyUse {
+    std::uint64_t count = 0;
+    std::vector<nlohmann::json> requests;  // {"method","path","status","object_id"}
+  };
+  std::map<std::string, KeyUse> idempotency_;
+};
+
+}  // namespace gauntlet::mocks

@@ -1,0 +1,260 @@
+// The server in-process on an ephemeral port, driven by the Beast-based HttpClient (and a raw
+// socket for bytes no HTTP client would send). No assertion depends on wall-clock timing.
+#include "gauntlet/mocks/http_server.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "gauntlet/mocks/http_client.hpp"
+#include "gauntlet/mocks/http_error.hpp"
+
+namespace gauntlet::mocks {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions o;
+    o.port = 0;
+    o.threads = 2;
+    o.max_body_bytes = 1024;
+    o.service_name = "test-svc";
+    o.crash_action = [this] { crashes_++; };
+    server_ = std::make_unique<HttpServer>(o, log_);
+    Router& r = server_->router();
+    r.get("/v1/act_{account}/items/{id}", [](const Request& req) {
+      return Response::json(200, {{"account", req.param("account")},
+                                  {"id", req.param("id")},
+                                  {"route", req.route},
+                                  {"q", req.query_value("q").value_or("")}});
+    });
+    r.get("/v1/act_{account}/items/special", [](const Request&) {
+      return Response::json(200, {{"special", true}});
+    });
+    r.post("/v1/echo", [](const Request& req) { return Response::json(201, req.json_body()); });
+    r.get("/v1/boom", [](const Request&) -> Response { throw std::runtime_error("kaboom"); });
+    r.get("/v1/teapot",
+          [](const Request&) -> Response { throw HttpError(418, "short and stout"); });
+    server_->add_stats("custom", [] { return json{{"answer", 42}}; });
+    server_->start();
+  }
+
+  Url url(const std::string& target) const {
+    return Url::parse("http://127.0.0.1:" + std::to_string(server_->port()) + target);
+  }
+  ClientResponse get(const std::string& target) { return client_.get(url(target)); }
+  ClientResponse post(const std::string& target, const std::string& body) {
+    return client_.post(url(target), body);
+  }
+  std::string raw_exchange(const std::string& bytes) {
+    namespace net = boost::asio;
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.connect({net::ip::make_address("127.0.0.1"), server_->port()});
+    net::write(socket, net::buffer(bytes));
+    std::string reply;
+    boost::system::error_code ec;
+    net::read(socket, net::dynamic_buffer(reply), ec);  // until the server closes
+    return reply;
+  }
+
+  std::ostringstream log_;
+  std::atomic<int> crashes_{0};
+  std::unique_ptr<HttpServer> server_;
+  HttpClient client_;
+};
+
+TEST_F(HttpServerTest, RoutesCapturePrefixedAndBareParams) {
+  const auto res = get("/v1/act_77/items/a%20b?q=x%2By");
+  ASSERT_EQ(res.status, 200);
+  const json body = json::parse(res.body);
+  EXPECT_EQ(body["account"], "77");
+  EXPECT_EQ(body["id"], "a b");
+  EXPECT_EQ(body["q"], "x+y");
+  EXPECT_EQ(body["route"], "/v1/act_{account}/items/{id}");
+  EXPECT_EQ(json::parse(get("/v1/act_77/items/special").body)["special"], true);
+}
+
+TEST_F(HttpServerTest, UnknownRouteIs404AndWrongMethodIs405) {
+  const auto missing = get("/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["status"], 404);
+  const auto wrong = post("/v1/act_1/items/2", "{}");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers.get("Allow"), "GET");
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413WithJsonError) {
+  const auto res = post("/v1/echo", std::string(4096, 'x'));
+  EXPECT_EQ(res.status, 413);
+  EXPECT_THAT(json::parse(res.body)["error"]["message"].get<std::string>(), HasSubstr("1024"));
+  EXPECT_EQ(get("/health").status, 200);  // a fresh connection is served as usual
+}
+
+TEST_F(HttpServerTest, MalformedJsonIs400AndValidJsonEchoes) {
+  const auto bad = post("/v1/echo", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(json::parse(bad.body)["error"]["message"].get<std::string>(),
+              HasSubstr("not valid JSON"));
+  const auto good = post("/v1/echo", R"({"a":1})");
+  EXPECT_EQ(good.status, 201);
+  EXPECT_EQ(json::parse(good.body)["a"], 1);
+}
+
+TEST_F(HttpServerTest, MalformedHttpIs400AndServerStaysUp) {
+  const std::string reply =
+      raw_exchange("GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n");
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(reply, HasSubstr("malformed HTTP request"));
+  EXPECT_EQ(get("/health").status, 200);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionsBecomeErrorResponses) {
+  const auto boom = get("/v1/boom");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_THAT(boom.body, HasSubstr("kaboom"));
+  EXPECT_EQ(get("/v1/teapot").status, 418);
+  EXPECT_EQ(get("/health").status, 200);
+}
+
+TEST_F(HttpServerTest, ErrorRateOneAnswersEveryServiceRequestWithErrorStatus) {
+  ASSERT_EQ(post("/__admin/faults", R"({"error_rate":1.0,"error_status":503})").status, 200);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(get("/v1/act_1/items/2").status, 503);
+  EXPECT_EQ(get("/health").status, 200);  // built-in routes are never faulted
+  EXPECT_EQ(json::parse(get("/__admin/faults").body)["error_status"], 503);
+  ASSERT_EQ(client_.request("DELETE", url("/__admin/faults")).status, 200);
+  EXPECT_EQ(get("/v1/act_1/items/2").status, 200);
+}
+
+TEST_F(HttpServerTest, FaultBodyWithBadKnobsIs400NamingEach) {
+  const auto res = post("/__admin/faults", R"({"error_rate":2,"latency_ms":-1,"bogus":1})");
+  EXPECT_EQ(res.status, 400);
+  const std::string msg = json::parse(res.body)["error"]["message"];
+  EXPECT_THAT(msg, HasSubstr("faults.error_rate"));
+  EXPECT_THAT(msg, HasSubstr("faults.latency_ms"));
+  EXPECT_THAT(msg, HasSubstr("faults.bogus"));
+}
+
+TEST_F(HttpServerTest, LatencyKnobDelaysAndIsCounted) {
+  ASSERT_EQ(post("/__admin/faults", R"({"latency_ms":5,"jitter_ms":5})").status, 200);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(get("/v1/act_1/items/2").status, 200);
+  const json stats = json::parse(get("/__admin/stats").body);
+  EXPECT_EQ(stats["faults"]["injected"]["delayed"], 3);
+}
+
+TEST_F(HttpServerTest, DropConnectionClosesWithoutResponse) {
+  ASSERT_EQ(post("/__admin/faults", R"({"drop_connection":1.0})").status, 200);
+  EXPECT_THROW(get("/v1/act_1/items/2"), ClientError);
+  ASSERT_EQ(post("/__admin/faults", R"({"reset":true})").status, 200);
+  EXPECT_EQ(get("/v1/act_1/items/2").status, 200);
+}
+
+// The real crash action is std::_Exit(70), which cannot run in-process; the recorder installed
+// through ServerOptions::crash_action stands in for it.
+TEST_F(HttpServerTest, CrashAfterNFiresOnRequestNPlusOne) {
+  ASSERT_EQ(post("/__admin/faults", R"({"crash_after":2})").status, 200);
+  // A connection per request: a kept-alive client would resend once on the closed connection.
+  HttpClient once({.timeout = std::chrono::seconds(5), .keep_alive = false});
+  EXPECT_EQ(once.get(url("/v1/act_1/items/2")).status, 200);
+  EXPECT_EQ(once.get(url("/v1/act_1/items/2")).status, 200);
+  EXPECT_EQ(crashes_.load(), 0);
+  EXPECT_THROW(once.get(url("/v1/act_1/items/2")), ClientError);
+  EXPECT_EQ(crashes_.load(), 1);
+}
+
+TEST_F(HttpServerTest, MetricsAreValidPrometheusText) {
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(get("/v1/act_1/items/2").status, 200);
+  const auto res = get("/metrics");
+  ASSERT_EQ(res.status, 200);
+  EXPECT_THAT(res.headers.get("Content-Type"), HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_THAT(res.body, HasSubstr("# TYPE http_requests_total counter\n"));
+  EXPECT_THAT(res.body,
+              HasSubstr("http_requests_total{method=\"GET\",route=\"/v1/act_{account}/items/{id}\","
+                        "status=\"200\"} 3\n"));
+  EXPECT_THAT(res.body, HasSubstr("# TYPE http_request_duration_seconds histogram\n"));
+  EXPECT_THAT(
+      res.body,
+      HasSubstr("http_request_duration_seconds_count{route=\"/v1/act_{account}/items/{id}\"} 3\n"));
+  EXPECT_THAT(res.body, HasSubstr("le=\"+Inf\"} 3\n"));
+  EXPECT_THAT(res.body, HasSubstr("mock_info{service=\"test-svc\"} 1\n"));
+}
+
+TEST_F(HttpServerTest, StatsCountRequestsAndIncludeServiceSections) {
+  ASSERT_EQ(get("/v1/act_1/items/2").status, 200);
+  ASSERT_EQ(get("/nope").status, 404);
+  const json stats = json::parse(get("/__admin/stats").body);
+  EXPECT_EQ(stats["service"], "test-svc");
+  EXPECT_EQ(stats["port"], server_->port());
+  EXPECT_GE(stats["requests_total"].get<int>(), 2);
+  EXPECT_GE(stats["responses"]["4xx"].get<int>(), 1);
+  EXPECT_EQ(stats["custom"]["answer"], 42);
+}
+
+TEST_F(HttpServerTest, LogsAreOneJsonObjectPerLine) {
+  server_->logger().info("hello", {{"k", "v"}});
+  std::istringstream lines(log_.str());
+  std::string line;
+  int parsed = 0;
+  while (std::getline(lines, line)) {
+    const json j = json::parse(line);
+    EXPECT_EQ(j["service"], "test-svc");
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg") &&
+                j.contains("fields"));
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 2);  // "listening" and "hello"
+}
+
+TEST_F(HttpServerTest, BindingATakenPortThrowsNamingTheAddress) {
+  ServerOptions o;
+  o.port = server_->port();
+  std::ostringstream log;
+  try {
+    HttpServer second(o, log);
+    FAIL() << "expected ServerError";
+  } catch (const ServerError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("127.0.0.1:" + std::to_string(server_->port())));
+  }
+}
+
+TEST(HttpServerShutdown, StopLetsAnInFlightRequestFinish) {
+  std::ostringstream log;
+  ServerOptions o;
+  HttpServer server(o, log);
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  server.router().get("/slow", [&](const Request&) {
+    entered.set_value();
+    released.wait();
+    return Response::json(200, {{"done", true}});
+  });
+  server.start();
+  auto reply = std::async(std::launch::async, [&] {
+    HttpClient client;
+    return client.get(Url::parse("http://127.0.0.1:" + std::to_string(server.port()) + "/slow"));
+  });
+  entered.get_future().wait();
+  auto stopping = std::async(std::launch::async, [&] { server.stop(); });
+  release.set_value();
+  stopping.get();
+  const ClientResponse res = reply.get();
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.headers.get("Connection"), "close");
+  EXPECT_THAT(log.str(), HasSubstr("\"drained\":true"));
+}
+
+}  // namespace
+}  // namespace gauntlet::mocks

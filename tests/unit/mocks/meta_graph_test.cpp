@@ -1,0 +1,235 @@
+// meta-graph driven through its Router, no socket: paging, budgets, the error envelope, rate
+// limits and their codes, batches, idempotency records, report runs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "meta_graph_service.hpp"
+
+namespace gauntlet::mocks {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class MetaGraphTest : public ::testing::Test {
+ protected:
+  explicit MetaGraphTest(MetaGraphOptions options = {}) : service_(options, router_, metrics_) {}
+
+  Response call(const std::string& method, const std::string& target, const std::string& body = "",
+                const Headers& headers = {}) {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.split_target();
+    r.body = body;
+    r.headers = headers;
+    r.headers.set("Host", "127.0.0.1:1");
+    return router_.dispatch(r);
+  }
+  std::string create_campaign(const std::string& account, const std::string& name) {
+    const Response r = call("POST", "/v19.0/act_" + account + "/campaigns",
+                            "name=" + name + "&objective=OUTCOME_TRAFFIC&daily_budget=5000");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["id"];
+  }
+  void limits(const json& body) {
+    ASSERT_EQ(call("POST", "/__admin/rate_limits", body.dump()).status, 200);
+  }
+  static json error_of(const Response& r) { return json::parse(r.body)["error"]; }
+
+  Router router_;
+  MetricsRegistry metrics_;
+  MetaGraphService service_;
+};
+
+TEST_F(MetaGraphTest, ListsPageWithCursorsUntilExhausted) {
+  for (int i = 0; i < 5; ++i) create_campaign("1", "c" + std::to_string(i));
+  std::vector<std::string> names;
+  std::string after;
+  int pages = 0;
+  for (;;) {
+    const Response r =
+        call("GET", "/v19.0/act_1/campaigns?limit=2" + (after.empty() ? "" : "&after=" + after));
+    ASSERT_EQ(r.status, 200);
+    const json page = json::parse(r.body);
+    for (const auto& c : page["data"]) names.push_back(c["name"]);
+    ++pages;
+    if (!page["paging"].contains("next")) break;
+    EXPECT_THAT(page["paging"]["next"].get<std::string>(), HasSubstr("after="));
+    after = page["paging"]["cursors"]["after"];
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(names, (std::vector<std::string>{"c0", "c1", "c2", "c3", "c4"}));
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/act_2/campaigns").body)["data"].size(), 0u);
+}
+
+TEST_F(MetaGraphTest, BudgetsAreIntegerMinorUnits) {
+  const std::string id = create_campaign("1", "c");
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id + "?fields=daily_budget").body)["daily_budget"],
+            "5000");
+  const Response fractional = call("POST", "/v19.0/" + id, "daily_budget=50.5");
+  EXPECT_EQ(fractional.status, 400);
+  EXPECT_EQ(error_of(fractional)["code"], 100);
+  EXPECT_THAT(error_of(fractional)["message"].get<std::string>(),
+              HasSubstr("minor currency units"));
+  EXPECT_EQ(error_of(call("POST", "/v19.0/" + id, "daily_budget=99"))["error_subcode"], 1885272);
+  EXPECT_EQ(call("POST", "/v19.0/" + id, R"({"daily_budget":12345})",
+                 {{"Content-Type", "application/json"}})
+                .status,
+            200);
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body)["daily_budget"], "12345");
+}
+
+TEST_F(MetaGraphTest, ErrorsWearMetasEnvelope) {
+  const Response r = call("GET", "/v19.0/999");
+  EXPECT_EQ(r.status, 400);
+  const json e = error_of(r);
+  EXPECT_EQ(e["code"], 100);
+  EXPECT_EQ(e["error_subcode"], 33);
+  EXPECT_EQ(e["type"], "GraphMethodException");
+  EXPECT_EQ(e["fbtrace_id"].get<std::string>().size(), 11u);
+  EXPECT_TRUE(e["message"].is_string());
+  const json unknown_route = error_of(call("GET", "/nowhere"));
+  EXPECT_EQ(unknown_route["code"], 2500);
+}
+
+TEST_F(MetaGraphTest, AdsManagementLimitIsPerAccountWith80004) {
+  limits({{"ads_management_limit", 3}, {"window_ms", 600000}});
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(call("GET", "/v19.0/act_5/campaigns").status, 200);
+  const Response refused = call("GET", "/v19.0/act_5/campaigns");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(error_of(refused)["code"], 80004);
+  const json buc = json::parse(refused.headers.get("X-Business-Use-Case-Usage"));
+  EXPECT_EQ(buc["5"][0]["type"], "ads_management");
+  EXPECT_EQ(buc["5"][0]["call_count"], 100);
+  EXPECT_GE(buc["5"][0]["estimated_time_to_regain_access"].get<int>(), 1);
+  EXPECT_TRUE(refused.headers.contains("X-App-Usage"));
+  EXPECT_TRUE(refused.headers.contains("X-Ad-Account-Usage"));
+  EXPECT_EQ(call("GET", "/v19.0/act_6/campaigns").status, 200);  // another account is untouched
+}
+
+TEST_F(MetaGraphTest, EachWindowHasItsOwnCode) {
+  limits({{"insights_limit", 1}, {"report_run_limit", 1}, {"window_ms", 600000}});
+  EXPECT_EQ(call("GET", "/v19.0/act_1/insights").status, 200);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/act_1/insights"))["code"], 80000);
+  limits({{"insights_limit", 1000}, {"report_run_limit", 1}, {"window_ms", 600000}});
+  EXPECT_EQ(call("POST", "/v19.0/act_1/insights", "date_preset=last_7d").status, 200);
+  const json e613 = error_of(call("POST", "/v19.0/act_1/insights", "date_preset=last_7d"));
+  EXPECT_EQ(e613["code"], 613);
+  EXPECT_EQ(e613["error_subcode"], 1487742);
+  limits({{"account_limit", 1}, {"window_ms", 600000}});
+  EXPECT_EQ(call("GET", "/v19.0/act_1/campaigns").status, 200);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/act_1/campaigns"))["code"], 17);
+  limits({{"app_limit", 1}, {"window_ms", 600000}});
+  EXPECT_EQ(call("GET", "/v19.0/act_1/campaigns").status, 200);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/act_2/campaigns"))["code"], 4);
+  EXPECT_EQ(json::parse(service_.stats().dump())["rate_limits"]["throttled"]["4"], 1);
+}
+
+TEST_F(MetaGraphTest, BatchRunsEachPartAndRefusesMoreThanFifty) {
+  const std::string id = create_campaign("1", "c");
+  const json parts =
+      json::array({{{"method", "GET"}, {"relative_url", "act_1/campaigns"}},
+                   {{"method", "POST"}, {"relative_url", id}, {"body", "status=ACTIVE"}},
+                   {{"method", "GET"}, {"relative_url", "404404"}}});
+  const Response r = call("POST", "/v19.0/", "batch=" + parts.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json out = json::parse(r.body);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0]["code"], 200);
+  EXPECT_EQ(json::parse(out[1]["body"].get<std::string>())["success"], true);
+  EXPECT_EQ(out[2]["code"], 400);
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body)["status"], "ACTIVE");
+  json many = json::array();
+  for (int i = 0; i < 51; ++i)
+    many.push_back({{"method", "GET"}, {"relative_url", "act_1/campaigns"}});
+  const Response too_many =
+      call("POST", "/", json{{"batch", many}}.dump(), {{"Content-Type", "application/json"}});
+  EXPECT_EQ(too_many.status, 400);
+  EXPECT_THAT(error_of(too_many)["message"].get<std::string>(),
+              HasSubstr("Maximum batch size is 50"));
+}
+
+TEST_F(MetaGraphTest, IdempotencyKeysAreRecordedWithDuplicatesCounted) {
+  const Headers key{{"Idempotency-Key", "pub-1"}};
+  call("POST", "/v19.0/act_1/campaigns", "name=a&objective=OUTCOME_SALES", key);
+  call("POST", "/v19.0/act_1/campaigns", "name=a&objective=OUTCOME_SALES", key);
+  call("POST", "/v19.0/act_1/campaigns", "name=b&objective=OUTCOME_SALES",
+       {{"Idempotency-Key", "pub-2"}});
+  const json log = json::parse(call("GET", "/__admin/idempotency").body);
+  EXPECT_EQ(log["total"], 3);
+  EXPECT_EQ(log["distinct"], 2);
+  EXPECT_EQ(log["duplicates"], 1);
+  EXPECT_EQ(log["keys"]["pub-1"]["count"], 2);
+  const auto& reqs = log["keys"]["pub-1"]["requests"];
+  EXPECT_NE(reqs[0]["object_id"], reqs[1]["object_id"]);  // like Meta, the mock does not dedupe
+}
+
+TEST_F(MetaGraphTest, ChildrenMustBelongToTheAccount) {
+  const std::string campaign = create_campaign("1", "c");
+  const Response set = call("POST", "/v19.0/act_1/adsets", "name=s&campaign_id=" + campaign);
+  ASSERT_EQ(set.status, 200) << set.body;
+  const std::string adset = json::parse(set.body)["id"];
+  EXPECT_EQ(call("POST", "/v19.0/act_2/adsets", "name=s&campaign_id=" + campaign).status, 400);
+  ASSERT_EQ(call("POST", "/v19.0/act_1/ads",
+                 "name=ad&adset_id=" + adset + R"(&creative={"creative_id":"77"})")
+                .status,
+            200);
+  const json ads = json::parse(call("GET", "/v19.0/" + campaign + "/ads").body);
+  ASSERT_EQ(ads["data"].size(), 1u);
+  EXPECT_EQ(ads["data"][0]["creative"]["id"], "77");
+}
+
+TEST_F(MetaGraphTest, InsightsAreDeterministicPerObjectAndDay) {
+  const std::string id = create_campaign("1", "c");
+  const std::string q =
+      "/v19.0/" + id +
+      "/insights?fields=impressions,clicks,spend&date_preset=last_7d&time_increment=1";
+  const json a = json::parse(call("GET", q).body);
+  EXPECT_EQ(a["data"].size(), 7u);
+  EXPECT_EQ(a, json::parse(call("GET", q).body));
+  EXPECT_EQ(call("GET", "/v19.0/" + id + "/insights?fields=bogus").status, 400);
+}
+
+class MetaGraphReportTest : public MetaGraphTest {
+ protected:
+  static MetaGraphOptions slow() {
+    MetaGraphOptions o;
+    o.report_duration = std::chrono::hours(1);
+    return o;
+  }
+  MetaGraphReportTest() : MetaGraphTest(slow()) {}
+};
+
+TEST_F(MetaGraphReportTest, UnfinishedReportRunRefusesResults) {
+  const json run = json::parse(call("POST", "/v19.0/act_3/insights", "date_preset=last_3d").body);
+  const std::string id = run["report_run_id"];
+  const json status = json::parse(call("GET", "/v19.0/" + id).body);
+  EXPECT_THAT(status["async_status"].get<std::string>(), HasSubstr("Job"));
+  EXPECT_LT(status["async_percent_completion"].get<int>(), 100);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/" + id + "/insights"))["code"], 2601);
+}
+
+class MetaGraphInstantReportTest : public MetaGraphTest {
+ protected:
+  static MetaGraphOptions instant() {
+    MetaGraphOptions o;
+    o.report_duration = std::chrono::milliseconds(0);
+    return o;
+  }
+  MetaGraphInstantReportTest() : MetaGraphTest(instant()) {}
+};
+
+TEST_F(MetaGraphInstantReportTest, CompletedReportRunMatchesSyncInsights) {
+  const std::string id = json::parse(
+      call("POST", "/v19.0/act_3/insights", "date_preset=last_3d").body)["report_run_id"];
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body)["async_status"], "Job Completed");
+  const json async_rows = json::parse(call("GET", "/v19.0/" + id + "/insights").body);
+  const json sync_rows = json::parse(call("GET", "/v19.0/act_3/insights?date_preset=last_3d").body);
+  EXPECT_EQ(async_rows, sync_rows);
+}
+
+}  // namespace
+}  // namespace gauntlet::mocks
