@@ -26,14 +26,23 @@ function(gauntlet_module name)
   gauntlet_warnings(gauntlet_${name})
 endfunction()
 
-# gauntlet_add_unit_test(<name> SOURCES <files...> LIBS <targets...>)
-# A hermetic gtest executable registered with CTest under the label `unit`.
+# gauntlet_add_unit_test(<name> SOURCES <files...> LIBS <targets...> [WHOLE_BINARY]
+#                        [LABELS <labels...>])
+# A gtest executable registered with CTest under the label `unit` (plus LABELS). Each test is
+# its own CTest entry, except with WHOLE_BINARY: then the binary is one entry, for suites whose
+# SetUpTestSuite is expensive (a PostgreSQL cluster per process would cost seconds per test).
 function(gauntlet_add_unit_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "WHOLE_BINARY" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
   gauntlet_warnings(${name})
-  gtest_discover_tests(${name} PROPERTIES LABELS "unit" DISCOVERY_TIMEOUT 60)
+  set(labels unit ${ARG_LABELS})
+  if(ARG_WHOLE_BINARY)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 300)
+  else()
+    gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()
 
 # gauntlet_add_stress_test(<target> SOURCES <files...> [LIBS <targets...>] LABELS <labels...>
