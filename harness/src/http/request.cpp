@@ -1,0 +1,44 @@
+#include "gauntlet/http/request.hpp"
+
+#include <algorithm>
+
+namespace gauntlet {
+
+std::string_view to_string(HttpVersion version) noexcept {
+  switch (version) {
+    case HttpVersion::kHttp1_1:
+      return "http/1.1";
+    case HttpVersion::kHttp2:
+      return "http/2";
+    case HttpVersion::kHttp2PriorKnowledge:
+      return "http/2-prior-knowledge";
+  }
+  return "?";
+}
+
+std::string header_line(const Header& header) {
+  std::string line;
+  line.reserve(header.name.size() + header.value.size() + 2);
+  line += header.name;
+  if (header.value.empty()) {
+    line += ';';  // curl's spelling of "send this header with no value"
+  } else {
+    line += ": ";
+    line += header.value;
+  }
+  return line;
+}
+
+namespace {
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+}  // namespace
+
+bool header_name_equals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+}  // namespace gauntlet

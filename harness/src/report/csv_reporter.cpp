@@ -1,0 +1,214 @@
+#include "gauntlet/report/csv_reporter.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+namespace gauntlet {
+namespace {
+
+// Python's csv module with the default dialect: quote only when needed, lines end in CRLF.
+class CsvRow {
+ public:
+  explicit CsvRow(std::ostream& out) : out_(out) {}
+  ~CsvRow() { out_ << "\r\n"; }
+  CsvRow(const CsvRow&) = delete;
+  CsvRow& operator=(const CsvRow&) = delete;
+
+  CsvRow& operator<<(std::string_view field) {
+    if (!first_) out_ << ',';
+    first_ = false;
+    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+      out_ << field;
+      return *this;
+    }
+    out_ << '"';
+    for (char c : field) out_ << (c == '"' ? "\"\"" : std::string_view(&c, 1));
+    out_ << '"';
+    return *this;
+  }
+  CsvRow& operator<<(std::int64_t n) { return *this << std::string_view(std::to_string(n)); }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+std::string fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  std::string out = buf;
+  if (out.find('.') != std::string::npos) {
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+  }
+  return out;
+}
+
+std::string ms(double us) { return fixed(us / 1000.0, 3); }
+
+double per_s(std::int64_t count, double duration_s) {
+  return duration_s > 0 ? static_cast<double>(count) / duration_s : 0.0;
+}
+
+void stats_row(std::ostream& out, std::string_view type, std::string_view name, const StepStats& s,
+               double duration_s, double content_bytes) {
+  const Histogram& h = s.latency;
+  CsvRow row(out);
+  row << type << name << s.total() << s.failed;
+  row << ms(static_cast<double>(h.value_at_percentile(50))) << ms(h.mean())
+      << ms(static_cast<double>(h.min())) << ms(static_cast<double>(h.max()));
+  row << fixed(content_bytes, 2) << fixed(per_s(s.total(), duration_s), 6)
+      << fixed(per_s(s.failed, duration_s), 6);
+  for (double p : kLocustPercentiles) {
+    if (h.empty()) {
+      row << "N/A";
+    } else {
+      row << ms(static_cast<double>(p >= 100 ? h.max() : h.value_at_percentile(p)));
+    }
+  }
+}
+
+std::string error_text(ErrorClass c, const ErrorStats& e) {
+  std::string text(to_string(c));
+  for (std::size_t i = 0; i < e.samples.size(); ++i) text += (i == 0 ? ": " : "; ") + e.samples[i];
+  return text;
+}
+
+void failure_rows(std::ostream& out, std::string_view method, std::string_view name,
+                  const StepStats& s) {
+  for (std::size_t c = 0; c < kErrorClassCount; ++c) {
+    const ErrorStats& e = s.errors[c];
+    if (e.count == 0) continue;
+    CsvRow row(out);
+    row << method << name << error_text(static_cast<ErrorClass>(c), e) << e.count;
+  }
+}
+
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw std::system_error(errno ? errno : EIO, std::generic_category(),
+                              "cannot write " + path.string());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::system_error(ec, "cannot write " + path.string());
+  }
+}
+
+}  // namespace
+
+void CsvReporter::write_stats(std::ostream& out, const RunResult& result) const {
+  {
+    CsvRow header(out);
+    header << "Type"
+           << "Name"
+           << "Request Count"
+           << "Failure Count"
+           << "Median Response Time"
+           << "Average Response Time"
+           << "Min Response Time"
+           << "Max Response Time"
+           << "Average Content Size"
+           << "Requests/s"
+           << "Failures/s";
+    for (std::string_view h : kLocustPercentileHeaders) header << h;
+  }
+  const RunMetrics& m = result.metrics;
+  for (const StepStats& step : m.steps) stats_row(out, "", step.name, step, result.duration_s, 0);
+  if (m.steps.empty() && !options_.iteration_name.empty()) {
+    stats_row(out, options_.iteration_type, options_.iteration_name, m.iteration, result.duration_s,
+              options_.average_content_bytes);
+  }
+  stats_row(out, "", "Aggregated", m.iteration, result.duration_s, options_.average_content_bytes);
+}
+
+void CsvReporter::write_stats_history(std::ostream& out, const RunResult& result) const {
+  {
+    CsvRow header(out);
+    header << "Timestamp"
+           << "User Count"
+           << "Type"
+           << "Name"
+           << "Requests/s"
+           << "Failures/s";
+    for (std::string_view h : kLocustPercentileHeaders) header << h;
+    header << "Total Request Count"
+           << "Total Failure Count"
+           << "Total Median Response Time"
+           << "Total Average Response Time"
+           << "Total Min Response Time"
+           << "Total Max Response Time"
+           << "Total Average Content Size";
+  }
+  const auto start_s =
+      std::chrono::duration_cast<std::chrono::seconds>(result.started_at.time_since_epoch())
+          .count();
+  std::int64_t total = 0;
+  std::int64_t failed = 0;
+  for (const SeriesPoint& p : result.metrics.series) {
+    total += p.completed;
+    failed += p.failed;
+    CsvRow row(out);
+    row << start_s + p.second << p.active_vus << ""
+        << "Aggregated" << fixed(p.rps, 6) << fixed(static_cast<double>(p.failed), 6);
+    for (double q : kLocustPercentiles) {
+      const bool known = p.completed > 0 && (q == 50 || q == 95 || q == 99);
+      row << (known ? ms(static_cast<double>(q == 50   ? p.p50_us
+                                             : q == 95 ? p.p95_us
+                                                       : p.p99_us))
+                    : "N/A");
+    }
+    row << total << failed << "N/A"
+        << "N/A"
+        << "N/A"
+        << "N/A" << fixed(options_.average_content_bytes, 2);
+  }
+}
+
+void CsvReporter::write_failures(std::ostream& out, const RunResult& result) const {
+  {
+    CsvRow(out) << "Method"
+                << "Name"
+                << "Error"
+                << "Occurrences";
+  }
+  const RunMetrics& m = result.metrics;
+  for (const StepStats& step : m.steps) failure_rows(out, "", step.name, step);
+  if (m.steps.empty()) {
+    const std::string name =
+        options_.iteration_name.empty() ? "Aggregated" : options_.iteration_name;
+    failure_rows(out, options_.iteration_type, name, m.iteration);
+  }
+}
+
+void write_csv_files(const std::string& prefix, const RunResult& result,
+                     const CsvOptions& options) {
+  const CsvReporter reporter(options);
+  std::ostringstream stats;
+  reporter.write_stats(stats, result);
+  std::ostringstream history;
+  reporter.write_stats_history(history, result);
+  std::ostringstream failures;
+  reporter.write_failures(failures, result);
+  write_atomically(prefix + "_stats.csv", stats.str());
+  write_atomically(prefix + "_stats_history.csv", history.str());
+  write_atomically(prefix + "_failures.csv", failures.str());
+}
+
+}  // namespace gauntlet

@@ -1,0 +1,203 @@
+#include "gauntlet/http/engine.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_server.hpp"
+
+using namespace std::chrono_literals;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+namespace gauntlet {
+namespace {
+
+using http_test::TestServer;
+
+struct Outcome {
+  EngineStats stats;
+  RunMetrics metrics;
+};
+
+Outcome run_engine(const EngineOptions& options, RequestSource source, std::stop_token stop = {}) {
+  Engine engine(options, std::move(source));
+  Recorder recorder({.start = std::chrono::steady_clock::now()});
+  EngineStats stats = engine.run(recorder, stop);
+  return {std::move(stats), recorder.finish()};
+}
+
+Request get(std::string url) { return Request{"GET", std::move(url), {}, {}}; }
+
+std::int64_t errors(const RunMetrics& m, ErrorClass c) {
+  return m.iteration.errors[static_cast<std::size_t>(c)].count;
+}
+
+const std::vector<std::string>& samples(const RunMetrics& m, ErrorClass c) {
+  return m.iteration.errors[static_cast<std::size_t>(c)].samples;
+}
+
+TEST(Engine, ClosedModeSendsExactlyTheRequestCountOverReusedConnections) {
+  TestServer server({.threads = 2});
+  const Outcome out = run_engine({.threads = 2, .connections = 4, .requests = 1000},
+                                 RequestSource::fixed(get(server.url("/ok"))));
+  EXPECT_EQ(out.stats.sent, 1000);
+  EXPECT_EQ(out.stats.completed, 1000);
+  EXPECT_EQ(out.stats.status_counts[200], 1000);
+  EXPECT_EQ(out.metrics.iteration.ok, 1000);
+  EXPECT_EQ(out.metrics.iteration.failed, 0);
+  EXPECT_EQ(out.stats.uncorrected.total_count(), 1000);
+  EXPECT_EQ(out.stats.bytes_received, 2000);  // "ok" each
+  EXPECT_EQ(server.requests(), 1000);
+  EXPECT_EQ(out.stats.connections_opened, 4);
+  EXPECT_EQ(server.connections(), 4);
+  EXPECT_FALSE(out.stats.stopped);
+  EXPECT_EQ(out.stats.abandoned, 0);
+  EXPECT_EQ(out.stats.thread_busy.size(), 2U);
+}
+
+TEST(Engine, CountsEveryStatusClassExactlyWithAGenerator) {
+  TestServer server;
+  const std::vector<std::string> urls = {server.url("/status/200"), server.url("/status/404"),
+                                         server.url("/status/500"), server.url("/status/503")};
+  auto source = RequestSource::generated(get(urls[0]), [&](std::uint64_t seq, int, Request& out) {
+    out.method = "GET";
+    out.url = urls[seq % urls.size()];
+  });
+  const Outcome out = run_engine({.threads = 2, .connections = 4, .requests = 400}, source);
+  EXPECT_EQ(out.stats.status_counts[200], 100);
+  EXPECT_EQ(out.stats.status_counts[404], 100);
+  EXPECT_EQ(out.stats.status_counts[500], 100);
+  EXPECT_EQ(out.stats.status_counts[503], 100);
+  EXPECT_EQ(out.metrics.iteration.ok, 100);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kHttp4xx), 100);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kHttp5xx), 200);
+  EXPECT_EQ(samples(out.metrics, ErrorClass::kHttp4xx), std::vector<std::string>{"HTTP 404"});
+  EXPECT_THAT(samples(out.metrics, ErrorClass::kHttp5xx), Contains("HTTP 500"));
+  EXPECT_THAT(samples(out.metrics, ErrorClass::kHttp5xx), Contains("HTTP 503"));
+  EXPECT_EQ(server.requests(), 400);
+}
+
+TEST(Engine, SendsGeneratedMethodsHeadersAndBodies) {
+  TestServer server;
+  auto source =
+      RequestSource::generated(get(server.url("/echo")), [&](std::uint64_t seq, int, Request& out) {
+        out.method = seq % 2 == 0 ? "POST" : "GET";
+        out.url = server.url("/echo");
+        out.headers = {{"X-Seq", std::to_string(seq)}};
+        out.body = seq % 2 == 0 ? "payload" : "";
+      });
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 50}, source);
+  EXPECT_EQ(out.metrics.iteration.ok, 50);
+  EXPECT_EQ(server.requests(), 50);
+}
+
+TEST(Engine, ClassifiesRefusedConnections) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(http_test::unused_port()) + "/";
+  const Outcome out =
+      run_engine({.threads = 1, .connections = 2, .requests = 20}, RequestSource::fixed(get(url)));
+  EXPECT_EQ(out.stats.completed, 20);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kConnect), 20);
+  EXPECT_EQ(out.stats.status_counts[0], 20);
+  ASSERT_FALSE(samples(out.metrics, ErrorClass::kConnect).empty());
+  EXPECT_THAT(samples(out.metrics, ErrorClass::kConnect)[0], HasSubstr("Failed to connect"));
+}
+
+TEST(Engine, TimesOutRequestsThatOutliveTheTimeout) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 4, .requests = 4, .timeout = 200ms},
+                                 RequestSource::fixed(get(server.url("/delay/5000"))));
+  EXPECT_EQ(out.stats.completed, 4);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kTimeout), 4);
+}
+
+TEST(Engine, ServerClosingMidResponseIsAProtocolError) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 10},
+                                 RequestSource::fixed(get(server.url("/close-mid"))));
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kProtocol), 10);
+  EXPECT_EQ(out.metrics.iteration.ok, 0);
+}
+
+TEST(Engine, ReadsChunkedResponsesWhole) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 20},
+                                 RequestSource::fixed(get(server.url("/chunked/10"))));
+  EXPECT_EQ(out.metrics.iteration.ok, 20);
+  // "chunk 0\n" .. "chunk 9\n": 8 bytes each.
+  EXPECT_EQ(out.stats.bytes_received, 20 * 10 * 8);
+}
+
+TEST(Engine, UploadsFiveMegabyteBodies) {
+  TestServer server;
+  Request upload{"POST",
+                 server.url("/upload"),
+                 {{"Content-Type", "application/octet-stream"}},
+                 std::string(5 * 1024 * 1024, 'x')};
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 4},
+                                 RequestSource::fixed(std::move(upload)));
+  EXPECT_EQ(out.metrics.iteration.ok, 4);
+  EXPECT_EQ(server.requests(), 4);
+}
+
+TEST(Engine, OpenModeStartsEveryScheduledArrival) {
+  TestServer server;
+  EngineOptions options{.threads = 2, .connections = 8};
+  options.profile = RateProfile(ConstantRate{200, 1s});
+  const Outcome out = run_engine(options, RequestSource::fixed(get(server.url("/ok"))));
+  EXPECT_TRUE(out.stats.open_model);
+  EXPECT_EQ(out.stats.sent + out.stats.dropped, 200);
+  EXPECT_EQ(out.metrics.iteration.total() + out.metrics.dropped, 200);
+  EXPECT_EQ(out.stats.scheduling_lag.total_count(), 200);
+  EXPECT_DOUBLE_EQ(out.stats.requested_rate_per_s, 200.0);
+}
+
+TEST(Engine, OpenModeStopsAtTheRequestCount) {
+  TestServer server;
+  EngineOptions options{.threads = 2, .connections = 4, .requests = 30};
+  options.profile = RateProfile(ConstantRate{1000, 60s});
+  const Outcome out = run_engine(options, RequestSource::fixed(get(server.url("/ok"))));
+  EXPECT_EQ(out.stats.sent + out.stats.dropped, 30);
+}
+
+TEST(Engine, OpenModeDropsArrivalsThatFindNoConnectionInTime) {
+  TestServer server;
+  EngineOptions options{.threads = 1, .connections = 1, .max_wait = 30ms};
+  options.profile = RateProfile(ConstantRate{50, 1s});
+  const Outcome out = run_engine(options, RequestSource::fixed(get(server.url("/delay/300"))));
+  EXPECT_GT(out.stats.dropped, 0);
+  EXPECT_EQ(out.metrics.dropped, out.stats.dropped);
+  EXPECT_EQ(out.stats.sent + out.stats.dropped, 50);
+}
+
+TEST(Engine, AStopRequestEndsTheRunAndMarksIt) {
+  TestServer server;
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    while (server.requests() < 10) std::this_thread::sleep_for(1ms);
+    stop.request_stop();
+  });
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .duration = 60s},
+                                 RequestSource::fixed(get(server.url("/ok"))), stop.get_token());
+  EXPECT_TRUE(out.stats.stopped);
+  EXPECT_GE(out.stats.completed, 8);
+  EXPECT_EQ(out.stats.completed + out.stats.abandoned, out.stats.sent);
+}
+
+TEST(Engine, ValidationNamesEveryBadField) {
+  try {
+    Engine({.threads = 0, .connections = 0, .timeout = 0ms}, RequestSource::fixed(get("")));
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string all = e.what();
+    EXPECT_THAT(all, HasSubstr("engine.threads must be in 1..256, got 0"));
+    EXPECT_THAT(all, HasSubstr("engine.connections"));
+    EXPECT_THAT(all, HasSubstr("engine.timeout must be > 0ms, got 0ms"));
+    EXPECT_THAT(all, HasSubstr("both 0"));
+    EXPECT_THAT(all, HasSubstr("URL is empty"));
+  }
+}
+
+}  // namespace
+}  // namespace gauntlet

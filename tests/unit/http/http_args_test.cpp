@@ -1,0 +1,126 @@
+#include "gauntlet/http/http_args.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "gauntlet/config_error.hpp"
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+namespace gauntlet {
+namespace {
+
+HttpArgs parse(std::vector<std::string> args) { return parse_http_args(args); }
+
+std::string problems_of(std::vector<std::string> args) {
+  try {
+    parse_http_args(args);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HttpArgs, ReadsWrkStyleFlagsInEveryForm) {
+  const HttpArgs a = parse({"http://127.0.0.1:8080/x",
+                            "-c",
+                            "100",
+                            "-t4",
+                            "--duration=30s",
+                            "-H",
+                            "Authorization: Bearer t",
+                            "--header=X-A: 1",
+                            "-m",
+                            "put",
+                            "--timeout",
+                            "2s",
+                            "--threshold",
+                            "p(99)<10ms",
+                            "--threshold=error_rate<1%",
+                            "--json",
+                            "out.json",
+                            "--csv",
+                            "run1",
+                            "--allow-remote",
+                            "-q"});
+  EXPECT_EQ(a.url, "http://127.0.0.1:8080/x");
+  EXPECT_EQ(a.connections, 100);
+  EXPECT_EQ(a.threads, 4);
+  EXPECT_EQ(a.duration, 30s);
+  EXPECT_EQ(a.headers, (std::vector<Header>{{"Authorization", "Bearer t"}, {"X-A", "1"}}));
+  EXPECT_EQ(a.effective_method(), "PUT");
+  EXPECT_EQ(a.timeout, 2000ms);
+  EXPECT_EQ(a.thresholds, (std::vector<std::string>{"p(99)<10ms", "error_rate<1%"}));
+  EXPECT_EQ(a.json_path, std::filesystem::path("out.json"));
+  EXPECT_EQ(a.csv_prefix, "run1");
+  EXPECT_TRUE(a.allow_remote);
+  EXPECT_TRUE(a.quiet);
+}
+
+TEST(HttpArgs, HasWrkLikeDefaults) {
+  const HttpArgs a = parse({"http://127.0.0.1/"});
+  EXPECT_EQ(a.connections, 10);
+  EXPECT_EQ(a.threads, 2);
+  EXPECT_FALSE(a.duration);
+  EXPECT_FALSE(a.requests);
+  EXPECT_EQ(a.timeout, 5000ms);
+  EXPECT_EQ(a.effective_method(), "GET");
+}
+
+TEST(HttpArgs, ABodyMakesTheDefaultMethodPost) {
+  const HttpArgs a = parse({"http://127.0.0.1/", "--body", "{\"a\":1}"});
+  EXPECT_EQ(a.body, "{\"a\":1}");
+  EXPECT_EQ(a.effective_method(), "POST");
+}
+
+TEST(HttpArgs, ReadsTheOpenModelFlags) {
+  const HttpArgs rate =
+      parse({"http://127.0.0.1/", "--rate", "1000/s", "-n", "5000", "--max-wait", "1s"});
+  EXPECT_EQ(rate.rate_per_s, 1000.0);
+  EXPECT_EQ(rate.requests, 5000);
+  EXPECT_EQ(rate.max_wait, 1s);
+  const HttpArgs profile = parse({"http://127.0.0.1/", "--profile", "ramp:0:100:10s"});
+  ASSERT_TRUE(profile.profile);
+  EXPECT_EQ(profile.profile->kind(), "ramp");
+  EXPECT_EQ(profile.profile_spec, "ramp:0:100:10s");
+}
+
+TEST(HttpArgs, NamesTheBadFlagAndValue) {
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-c", "ten"}),
+              HasSubstr("-c/--connections must be a whole number in 1..1000000, got \"ten\"."));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-d", "10"}),
+              HasSubstr("-d/--duration must be a duration"));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "--rate", "-5"}),
+              HasSubstr("--rate must be a rate"));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-H", "no colon"}),
+              HasSubstr("-H/--header must read \"Name: value\", got \"no colon\"."));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "--frobnicate"}),
+              HasSubstr("unknown option \"--frobnicate\""));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "--timeout"}),
+              HasSubstr("--timeout needs a value."));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "--body", "@/nonexistent/body.json"}),
+              HasSubstr("--body file \"/nonexistent/body.json\" cannot be read."));
+}
+
+TEST(HttpArgs, CollectsEveryProblemAtOnce) {
+  try {
+    parse_http_args(std::vector<std::string>{"-c", "0", "-t", "x", "--rate", "10", "--profile",
+                                             "constant:5:1s"});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.problems().size(), 4U) << e.what();  // -c, -t, --rate with --profile, no URL
+    EXPECT_THAT(e.what(), HasSubstr("a target URL is required"));
+    EXPECT_THAT(e.what(), HasSubstr("--rate and --profile cannot be combined"));
+  }
+}
+
+TEST(HttpArgs, RefusesMoreThreadsThanConnections) {
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-t", "4", "-c", "2"}),
+              HasSubstr("-t/--threads (4) must be <= -c/--connections (2)"));
+}
+
+TEST(HttpArgs, HelpNeedsNothingElse) { EXPECT_TRUE(parse({"--help"}).help); }
+
+}  // namespace
+}  // namespace gauntlet
