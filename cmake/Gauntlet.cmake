@@ -9,6 +9,25 @@ function(gauntlet_warnings target)
   endif()
 endfunction()
 
+# gauntlet_discover(<target> LABELS <labels...> [PROPERTIES <scalar properties...>])
+# gtest_discover_tests() of CMake 3.25 splits list-valued PROPERTIES ("stress;selftest" would
+# keep "stress" and read "selftest" as a property name), so labels are applied by a second
+# include file that CTest reads after the discovered tests, over the list discovery exports.
+function(gauntlet_discover target)
+  cmake_parse_arguments(ARG "" "" "LABELS;PROPERTIES" ${ARGN})
+  set(properties)
+  if(ARG_PROPERTIES)
+    set(properties PROPERTIES ${ARG_PROPERTIES})
+  endif()
+  gtest_discover_tests(${target} TEST_LIST ${target}_TESTS DISCOVERY_TIMEOUT 60 ${properties})
+  set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)
+  file(WRITE ${labels_file}
+       "foreach(name IN LISTS ${target}_TESTS)\n"
+       "  set_tests_properties(\"\${name}\" PROPERTIES LABELS \"${ARG_LABELS}\")\n"
+       "endforeach()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+endfunction()
+
 # gauntlet_module(<name> DIR <subdir> [DEPS <targets...>])
 # One static library per harness concept directory: harness/src/<subdir>/*.cpp with public
 # headers in harness/include/gauntlet/<subdir>/. Creates gauntlet_<name> and the alias
@@ -41,7 +60,7 @@ function(gauntlet_add_unit_test name)
     add_test(NAME ${name} COMMAND ${name})
     set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 300)
   else()
-    gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+    gauntlet_discover(${name} LABELS ${labels})
   endif()
 endfunction()
 
@@ -60,7 +79,6 @@ function(gauntlet_add_stress_test target)
   gauntlet_warnings(${target})
   set(labels stress ${ARG_LABELS})
   list(REMOVE_DUPLICATES labels)
-  gtest_discover_tests(${target}
-    DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${labels}" RESOURCE_LOCK gauntlet_stress TIMEOUT ${ARG_TIMEOUT})
+  gauntlet_discover(${target} LABELS ${labels}
+                    PROPERTIES RESOURCE_LOCK gauntlet_stress TIMEOUT ${ARG_TIMEOUT})
 endfunction()
