@@ -42,7 +42,12 @@ std::string format_utc(SystemTime t) {
   return text;
 }
 
-// Exactly the form format_utc writes; nullopt for anything else.
+// system_clock counts nanoseconds in 64 bits: it spans 1678..2262. Years outside
+// [kMinYear, kMaxYear] would overflow the conversion, so they are rejected, not wrapped.
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2261;
+
+// Exactly the form format_utc writes, years kMinYear..kMaxYear; nullopt for anything else.
 std::optional<SystemTime> parse_utc(std::string_view text) {
   using namespace std::chrono;
   constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd.dddZ";
@@ -58,6 +63,7 @@ std::optional<SystemTime> parse_utc(std::string_view text) {
   };
   const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
                            day{static_cast<unsigned>(num(8, 2))}};
+  if (num(0, 4) < kMinYear || num(0, 4) > kMaxYear) return std::nullopt;
   if (!ymd.ok() || num(11, 2) > 23 || num(14, 2) > 59 || num(17, 2) > 59) return std::nullopt;
   return sys_days{ymd} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} +
          milliseconds{num(20, 3)};

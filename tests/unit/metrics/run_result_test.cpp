@@ -182,6 +182,10 @@ TEST(RunResult, NamesTheMalformedField) {
   doc["ended_at"] = "2024-02-30T12:00:00.000Z";
   EXPECT_THAT(read_error(doc), HasSubstr("'ended_at'"));
   doc = good;
+  // Found by fuzzing: year 9999 overflowed system_clock's nanoseconds instead of being rejected.
+  doc["started_at"] = "9999-12-31T23:59:59.999Z";
+  EXPECT_THAT(read_error(doc), HasSubstr("'started_at'"));
+  doc = good;
   doc.erase("series");
   EXPECT_THAT(read_error(doc), HasSubstr("'series' is missing"));
   doc = good;
