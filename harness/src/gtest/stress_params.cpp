@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
 #include "gauntlet/load/format.hpp"
@@ -42,65 +43,57 @@ void StressParams::remember(std::string_view name, const nlohmann::json& value, 
       {"source", overridden ? env_name(name) : "scale " + std::string(to_string(scale_))}};
 }
 
-std::int64_t StressParams::integer(std::string_view name, PerScale<std::int64_t> values,
-                                   std::int64_t min, std::int64_t max) {
-  std::int64_t value = values.at(scale_);
+template <class T, class Parse, class Format>
+T StressParams::pick(std::string_view name, const PerScale<T>& values, T min, T max, Parse parse,
+                     std::string_view expected, Format format) {
+  T value = values.at(scale_);
   const auto text = override_for(name);
   if (text) {
-    const auto parsed = parse_number<std::int64_t>(*text);
+    const std::optional<T> parsed = parse(*text);
     if (!parsed) {
-      problems_.add(env_name(name) + " must be a whole number, got \"" + *text + "\"");
+      problems_.add(env_name(name) + " must be " + std::string(expected) + ", got \"" + *text +
+                    "\"");
     } else if (*parsed < min || *parsed > max) {
-      problems_.add(env_name(name) + " must be between " + std::to_string(min) + " and " +
-                    std::to_string(max) + ", got " + *text);
+      problems_.add(env_name(name) + " must be between " + format(min) + " and " + format(max) +
+                    ", got " + *text);
     } else {
       value = *parsed;
     }
   }
-  remember(name, value, text.has_value());
+  // Numbers stay numbers in the result file; durations are written as text ("2m").
+  if constexpr (std::is_arithmetic_v<T>) {
+    remember(name, value, text.has_value());
+  } else {
+    remember(name, format(value), text.has_value());
+  }
   return value;
+}
+
+std::int64_t StressParams::integer(std::string_view name, PerScale<std::int64_t> values,
+                                   std::int64_t min, std::int64_t max) {
+  return pick(name, values, min, max, parse_number<std::int64_t>, "a whole number",
+              [](std::int64_t v) { return std::to_string(v); });
 }
 
 double StressParams::number(std::string_view name, PerScale<double> values, double min,
                             double max) {
-  double value = values.at(scale_);
-  const auto text = override_for(name);
-  if (text) {
-    const auto parsed = parse_number<double>(*text);
-    if (!parsed || !std::isfinite(*parsed)) {
-      problems_.add(env_name(name) + " must be a finite number, got \"" + *text + "\"");
-    } else if (*parsed < min || *parsed > max) {
-      problems_.add(env_name(name) + " must be between " + std::to_string(min) + " and " +
-                    std::to_string(max) + ", got " + *text);
-    } else {
-      value = *parsed;
-    }
-  }
-  remember(name, value, text.has_value());
-  return value;
+  const auto parse_finite = [](const std::string& text) -> std::optional<double> {
+    const auto parsed = parse_number<double>(text);
+    if (!parsed || !std::isfinite(*parsed)) return std::nullopt;
+    return parsed;
+  };
+  return pick(name, values, min, max, parse_finite, "a finite number",
+              [](double v) { return format_number(v); });
 }
 
 std::chrono::nanoseconds StressParams::duration(std::string_view name,
                                                 PerScale<std::chrono::nanoseconds> values,
                                                 std::chrono::nanoseconds min,
                                                 std::chrono::nanoseconds max) {
-  auto value = values.at(scale_);
-  const auto text = override_for(name);
-  if (text) {
-    const auto parsed = parse_duration(*text);
-    if (!parsed) {
-      problems_.add(env_name(name) +
-                    " must be a duration with a unit such as 500ms, 30s or 2m, got \"" + *text +
-                    "\"");
-    } else if (*parsed < min || *parsed > max) {
-      problems_.add(env_name(name) + " must be between " + format_duration(min) + " and " +
-                    format_duration(max) + ", got " + *text);
-    } else {
-      value = *parsed;
-    }
-  }
-  remember(name, format_duration(value), text.has_value());
-  return value;
+  return pick(
+      name, values, min, max, [](const std::string& text) { return parse_duration(text); },
+      "a duration with a unit such as 500ms, 30s or 2m",
+      [](std::chrono::nanoseconds d) { return format_duration(d); });
 }
 
 }  // namespace gauntlet

@@ -53,6 +53,7 @@ TEST(StressParams, AnEnvironmentVariableOverridesTheScale) {
   EXPECT_EQ(params.integer("vus", {2, 20, 200}, 1, 1000), 7);
   EXPECT_EQ(params.duration("duration", {1s, 60s, 30min}, 1s, 24h), 120s);
   EXPECT_EQ(params.to_json()["vus"]["source"], "GAUNTLET_VUS");
+  EXPECT_EQ(params.to_json()["vus"]["value"], 7);
   EXPECT_EQ(params.to_json()["duration"]["value"], "2m");
 }
 
@@ -71,6 +72,17 @@ TEST(StressParams, CollectsEveryBadOverrideWithVariableValueAndLimit) {
     EXPECT_THAT(e.problems()[0], HasSubstr("GAUNTLET_VUS must be between 1 and 1000, got 0"));
     EXPECT_THAT(e.problems()[1], HasSubstr("GAUNTLET_RATE must be a finite number, got \"fast\""));
     EXPECT_THAT(e.problems()[2], HasSubstr("GAUNTLET_DURATION must be a duration"));
+  }
+}
+
+TEST(StressParams, RealLimitsReadAsPeopleWriteThem) {
+  StressParams params(Scale::kSmoke, fake_env({{"GAUNTLET_RATE", "0.5"}}));
+  (void)params.number("rate", {10, 100, 1000}, 1, 1e6);
+  try {
+    params.check();
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("GAUNTLET_RATE must be between 1 and 1000000, got 0.5"));
   }
 }
 

@@ -51,6 +51,10 @@ class StressParams {
 
  private:
   std::optional<std::string> override_for(std::string_view name) const;
+  // Every kind of parameter: the scale's value or a valid override; a bad override is a problem.
+  template <class T, class Parse, class Format>
+  T pick(std::string_view name, const PerScale<T>& values, T min, T max, Parse parse,
+         std::string_view expected, Format format);
   void remember(std::string_view name, const nlohmann::json& value, bool overridden);
 
   Scale scale_;
