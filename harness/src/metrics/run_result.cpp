@@ -14,9 +14,7 @@
 #include <system_error>
 #include <utility>
 
-#ifndef GAUNTLET_DEFAULT_RESULTS_DIR
-#error "GAUNTLET_DEFAULT_RESULTS_DIR must be defined by the build (see harness/CMakeLists.txt)."
-#endif
+#include "gauntlet/metrics/build_paths.hpp"
 
 namespace gauntlet {
 namespace {
@@ -485,7 +483,7 @@ RunResult read_result_file(const fs::path& path) {
 fs::path default_results_dir() {
   const char* env = std::getenv("GAUNTLET_RESULTS_DIR");
   if (env != nullptr && *env != '\0') return fs::path(env);
-  return fs::path(GAUNTLET_DEFAULT_RESULTS_DIR);
+  return build_paths::results_dir();
 }
 
 }  // namespace gauntlet

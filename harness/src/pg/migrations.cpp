@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/metrics/build_paths.hpp"
 #include "gauntlet/pg/db_error.hpp"
 
 namespace gauntlet {
@@ -164,7 +165,7 @@ MigrationReport apply_migrations(pqxx::connection_base& conn, const std::filesys
 }
 
 std::filesystem::path default_schema_dir() {
-  return std::filesystem::path(GAUNTLET_SOURCE_DIR) / "mocks" / "schema";
+  return build_paths::source_dir() / "mocks" / "schema";
 }
 
 }  // namespace gauntlet

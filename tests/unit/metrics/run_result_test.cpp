@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "gauntlet/metrics/build_paths.hpp"
 #include "gauntlet/metrics/recorder.hpp"
 
 namespace gauntlet {
@@ -262,10 +263,10 @@ TEST(ResultFile, DefaultResultsDirHonoursTheEnvironment) {
   ::setenv("GAUNTLET_RESULTS_DIR", "/tmp/elsewhere", 1);
   EXPECT_EQ(default_results_dir(), fs::path("/tmp/elsewhere"));
   ::setenv("GAUNTLET_RESULTS_DIR", "", 1);
-  EXPECT_EQ(default_results_dir(), fs::path(GAUNTLET_DEFAULT_RESULTS_DIR));
+  EXPECT_EQ(default_results_dir(), build_paths::results_dir());
   ::unsetenv("GAUNTLET_RESULTS_DIR");
-  EXPECT_EQ(default_results_dir(), fs::path(GAUNTLET_DEFAULT_RESULTS_DIR));
-  EXPECT_EQ(fs::path(GAUNTLET_DEFAULT_RESULTS_DIR).filename(), "results");
+  EXPECT_EQ(default_results_dir(), build_paths::results_dir());
+  EXPECT_EQ(build_paths::results_dir().filename(), "results");
   if (saved != nullptr) ::setenv("GAUNTLET_RESULTS_DIR", saved_value.c_str(), 1);
 }
 

@@ -59,7 +59,7 @@ void write_result_file(const RunResult& result, const std::filesystem::path& dir
 RunResult read_result_file(const std::filesystem::path& path);
 
 // $GAUNTLET_RESULTS_DIR when set and non-empty, else the build's results directory
-// (GAUNTLET_DEFAULT_RESULTS_DIR, <builddir>/results).
+// (build_paths::results_dir(), <builddir>/results).
 std::filesystem::path default_results_dir();
 
 }  // namespace gauntlet
