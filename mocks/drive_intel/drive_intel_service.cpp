@@ -78,7 +78,7 @@ DriveIntelService::Stored DriveIntelService::store(const json& body) {
   const auto campaign = text_of(in.optional_integer("campaign_id", 1, INT64_MAX));
   const auto blueprint = text_of(in.optional_integer("blueprint_id", 1, INT64_MAX));
   in.finish();
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     Stored s;
     const pqxx::result inserted = tx.exec_params(
         "INSERT INTO videos (campaign_id, blueprint_id, source, source_ref, storage_uri, "
@@ -127,7 +127,7 @@ json DriveIntelService::analyse(const VideoInput& input) {
 }
 
 void DriveIntelService::save_analysis(std::int64_t video_id, const json& scenes) {
-  in_transaction(pool_, [&](pqxx::work& tx) {
+  in_http_transaction(pool_, [&](pqxx::work& tx) {
     tx.exec_params(
         "INSERT INTO video_scenes (video_id, scene_index, start_ms, end_ms, features) "
         "SELECT $1, (s->>'scene_index')::int, (s->>'start_ms')::int, (s->>'end_ms')::int, "
@@ -141,7 +141,7 @@ void DriveIntelService::save_analysis(std::int64_t video_id, const json& scenes)
 
 void DriveIntelService::mark_failed(std::int64_t video_id) {
   try {
-    in_transaction(pool_, [&](pqxx::work& tx) {
+    in_http_transaction(pool_, [&](pqxx::work& tx) {
       return tx.exec_params(
           "UPDATE videos SET status = 'failed' WHERE id = $1 AND status = 'ingested'", video_id);
     });
@@ -151,7 +151,7 @@ void DriveIntelService::mark_failed(std::int64_t video_id) {
 }
 
 json DriveIntelService::video_json(std::int64_t video_id) {
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result r = tx.exec_params(
         "SELECT v.id, v.campaign_id, v.blueprint_id, v.source, v.source_ref, v.storage_uri, "
         "  v.duration_ms, v.width, v.height, v.status, v.created_at, "
@@ -184,7 +184,7 @@ Response DriveIntelService::get_video(const Request& req) {
 
 Response DriveIntelService::get_scenes(const Request& req) {
   const std::int64_t id = path_id(req, "id");
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     if (tx.exec_params("SELECT 1 FROM videos WHERE id = $1", id).empty()) {
       throw HttpError(404, "Video " + std::to_string(id) + " does not exist.");
     }

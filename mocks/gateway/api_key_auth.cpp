@@ -4,6 +4,8 @@
 
 #include <pqxx/pqxx>
 
+#include "gauntlet/mocks/db.hpp"
+
 namespace gauntlet::mocks {
 
 ApiKeyAuth::ApiKeyAuth(const std::vector<std::string>& static_keys, ConnectionPool* pool,
@@ -61,16 +63,11 @@ std::optional<std::string> ApiKeyAuth::authenticate(const Headers& headers, time
 }
 
 bool ApiKeyAuth::known_in_database(const std::string& hash) {
-  PooledConnection conn = pool_->acquire();
-  try {
-    pqxx::read_transaction tx(conn.get());
+  return in_transaction<pqxx::read_transaction>(*pool_, [&](pqxx::read_transaction& tx) {
     return !tx.exec_params("SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
                            hash)
                 .empty();
-  } catch (const pqxx::broken_connection&) {
-    conn.mark_broken();
-    throw;
-  }
+  });
 }
 
 }  // namespace gauntlet::mocks

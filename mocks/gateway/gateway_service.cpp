@@ -103,33 +103,30 @@ void GatewayService::register_routes(Router& router) {
   router.post("/api/v1/generations",
               guarded(
                   [this](const Request& r, const Caller& c) {
-                    if (!generations_)
-                      throw HttpError(
-                          503,
-                          "the gateway runs without --database-url; generations are unavailable");
-                    return generations_->create(r, c.key_id, c.request_id);
+                    return generation_api("generations").create(r, c.key_id, c.request_id);
                   },
                   json_limit));
   router.get("/api/v1/generations/{id}",
              guarded(
                  [this](const Request& r, const Caller& c) {
-                   if (!generations_)
-                     throw HttpError(
-                         503,
-                         "the gateway runs without --database-url; generations are unavailable");
-                   return generations_->get(r, c.key_id, c.request_id);
+                   return generation_api("generations").get(r, c.key_id, c.request_id);
                  },
                  json_limit));
-  router.post("/api/v1/assets/upload",
-              guarded(
-                  [this](const Request& r, const Caller& c) {
-                    if (!generations_)
-                      throw HttpError(
-                          503, "the gateway runs without --database-url; uploads are unavailable");
-                    return generations_->upload_asset(r, c.key_id);
-                  },
-                  GenerationApi::kMaxAssetBytes));
+  router.post("/api/v1/assets/upload", guarded(
+                                           [this](const Request& r, const Caller& c) {
+                                             return generation_api("uploads").upload_asset(
+                                                 r, c.key_id);
+                                           },
+                                           GenerationApi::kMaxAssetBytes));
   router.post("/webhooks/hubspot", [this](const Request& r) { return webhook(r); });
+}
+
+GenerationApi& GatewayService::generation_api(const std::string& feature) {
+  if (!generations_) {
+    throw HttpError(503,
+                    "the gateway runs without --database-url; " + feature + " are unavailable");
+  }
+  return *generations_;
 }
 
 void GatewayService::register_metrics(MetricsRegistry& metrics) {

@@ -73,6 +73,8 @@ class GatewayService {
   Response guard(const Request& req, const GuardedHandler& handler, std::size_t max_body);
   Response proxy(const Request& req, const Caller& caller);
   Response webhook(const Request& req);
+  // The generation API, or HttpError(503) naming `feature` when there is no database.
+  GenerationApi& generation_api(const std::string& feature);
   std::string request_id_for(const Request& req);
   Response error(int status, const std::string& message, const std::string& request_id) const;
   Downstream* downstream(const std::string& service) const;

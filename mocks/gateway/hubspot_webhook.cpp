@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/db.hpp"
 #include "gauntlet/mocks/http_error.hpp"
 
 namespace gauntlet::mocks {
@@ -98,21 +99,15 @@ int HubSpotWebhook::record(const std::vector<HubSpotEvent>& events) {
   if (events.empty()) return 0;
   json rows = json::array();
   for (const auto& e : events) rows.push_back({{"id", e.event_id}, {"payload", e.payload}});
-  PooledConnection conn = pool_.acquire();
-  try {
-    pqxx::work tx(conn.get());
+  return in_transaction(pool_, [&](pqxx::work& tx) {
     // One statement for the whole delivery; ON CONFLICT decides which events are new.
     const pqxx::result r = tx.exec_params(
         "INSERT INTO webhook_events (source, event_id, payload) "
         "SELECT 'hubspot', e->>'id', e->'payload' FROM jsonb_array_elements($1::jsonb) e "
         "ON CONFLICT (source, event_id) DO NOTHING",
         rows.dump());
-    tx.commit();
     return static_cast<int>(r.affected_rows());
-  } catch (const pqxx::broken_connection&) {
-    conn.mark_broken();
-    throw;
-  }
+  });
 }
 
 }  // namespace gauntlet::mocks

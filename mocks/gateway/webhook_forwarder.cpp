@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "gauntlet/mocks/db.hpp"
+
 namespace gauntlet::mocks {
 
 using nlohmann::json;
@@ -13,27 +15,15 @@ WebhookForwarder::WebhookForwarder(ConnectionPool& pool, Downstream* ml_service,
 WebhookForwarder::~WebhookForwarder() { stop(); }
 
 void WebhookForwarder::start() {
-  if (ml_service_ && !thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (ml_service_) thread_.start(1, [this](int) { run(); });
 }
 
-void WebhookForwarder::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void WebhookForwarder::stop() { thread_.stop(); }
 
-void WebhookForwarder::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
+void WebhookForwarder::wake() { thread_.wake(); }
 
 void WebhookForwarder::run() {
+  std::uint64_t seen_wakes = 0;  // a wake() while a batch is forwarded is not lost
   for (;;) {
     int settled = 0;
     try {
@@ -41,20 +31,16 @@ void WebhookForwarder::run() {
     } catch (const std::exception& e) {
       logger_.error("webhook forwarding failed", {{"error", e.what()}});
     }
-    std::unique_lock lock(mutex_);
-    if (settled < options_.batch) {  // a full batch suggests more are due: go on at once
-      cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_ || woken_; });
-    }
-    woken_ = false;
-    if (stopping_) return;
+    // A full batch suggests more are due: go on at once.
+    const std::chrono::nanoseconds wait =
+        settled < options_.batch ? options_.poll_interval : std::chrono::nanoseconds(0);
+    if (!thread_.wait_for_wake(wait, seen_wakes)) return;
   }
 }
 
 int WebhookForwarder::forward_once() {
   if (!ml_service_) return 0;
-  PooledConnection conn = pool_.acquire();
-  try {
-    pqxx::work tx(conn.get());
+  return in_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result due = tx.exec_params(
         "SELECT event_id, payload::text, forward_attempts FROM webhook_events "
         "WHERE source = 'hubspot' AND processed_at IS NULL AND next_forward_at <= now() "
@@ -86,12 +72,8 @@ int WebhookForwarder::forward_once() {
           event.event_id, attempts, status, error, final_answer || give_up, backoff_ms);
       if (final_answer || give_up) ++settled;
     }
-    tx.commit();
     return settled;
-  } catch (const pqxx::broken_connection&) {
-    conn.mark_broken();
-    throw;
-  }
+  });
 }
 
 }  // namespace gauntlet::mocks

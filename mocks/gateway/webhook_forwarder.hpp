@@ -7,13 +7,11 @@
 // refusal is final and kept in forward_status/last_error); anything else is retried with
 // exponential backoff until max_attempts, then given up and marked processed with the error.
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "downstream.hpp"
 #include "gauntlet/mocks/logger.hpp"
+#include "gauntlet/mocks/worker_threads.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
 #include "hubspot_webhook.hpp"
 
@@ -49,11 +47,7 @@ class WebhookForwarder {
   Downstream* ml_service_;
   const ForwarderOptions options_;
   Logger& logger_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  WorkerThreads thread_;
 };
 
 }  // namespace gauntlet::mocks

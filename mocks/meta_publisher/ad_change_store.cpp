@@ -6,35 +6,14 @@
 #include <set>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/db.hpp"
 #include "gauntlet/mocks/http_error.hpp"
+#include "gauntlet/mocks/uuid.hpp"
 
 namespace gauntlet::mocks {
 namespace {
 
 using nlohmann::json;
-
-template <typename Fn>
-auto in_transaction(ConnectionPool& pool, Fn&& fn) {
-  PooledConnection conn = pool.acquire();
-  try {
-    pqxx::work tx(conn.get());
-    auto result = fn(tx);
-    tx.commit();
-    return result;
-  } catch (const pqxx::broken_connection&) {
-    conn.mark_broken();
-    throw;
-  }
-}
-
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
 
 bool positive_int(const json& p, const char* field, std::int64_t min) {
   return p.contains(field) && p[field].is_number_integer() && p[field].get<std::int64_t>() >= min;

@@ -1,11 +1,7 @@
 // mock-meta-publisher: the SafeExecutor on PostgreSQL; see docs/platform-api/meta-publisher.md.
 #include <unistd.h>
 
-#include <iostream>
-
-#include "gauntlet/config_error.hpp"
-#include "gauntlet/mocks/service_main.hpp"
-#include "gauntlet/pg/connection_pool.hpp"
+#include "gauntlet/mocks/db_service_main.hpp"
 #include "meta_publisher_service.hpp"
 #include "safe_executor.hpp"
 
@@ -21,7 +17,6 @@ struct PublisherFlags {
   int poll_ms = 50;
   int retry_base_ms = 500;
   int throttle_min_wait_ms = 1000;
-  int db_pool_size = 8;
 };
 
 void add_flags(FlagParser& flags, PublisherFlags& f) {
@@ -54,11 +49,10 @@ void add_flags(FlagParser& flags, PublisherFlags& f) {
             "multiplies Meta's estimated_time_to_regain_access (default 1; the mock's windows are "
             "scaled down)",
             0.000001, 1.0);
-  flags.add("--db-pool-size", &f.db_pool_size, "PostgreSQL connections (default 8)", 1, 1000);
   flags.add("--worker-id", &o.worker_prefix, "worker id prefix (default meta-publisher-<pid>)");
 }
 
-void apply_durations(PublisherFlags& f) {
+void apply(PublisherFlags& f, const CommonFlags& common) {
   using std::chrono::milliseconds;
   f.executor.jitter = milliseconds(f.jitter_ms);
   f.executor.budget_step_interval = milliseconds(f.step_interval_ms);
@@ -69,35 +63,28 @@ void apply_durations(PublisherFlags& f) {
   f.executor.throttle.min_wait = milliseconds(f.throttle_min_wait_ms);
   f.executor.request_timeout =
       std::min(f.executor.request_timeout, milliseconds(std::max(1, f.lease_ms / 2)));
+  f.executor.seed = common.seed;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_main("mock-meta-publisher", std::cerr, [&] {
-    FlagParser flags("mock-meta-publisher");
-    CommonFlags common;
-    common.add_to(flags);
-    PublisherFlags f;
-    f.executor.worker_prefix = "meta-publisher-" + std::to_string(::getpid());
-    add_flags(flags, f);
-    if (!flags.parse(argc, argv, std::cout)) return 0;
-    if (common.database_url.empty())
-      throw gauntlet::ConfigError("--database-url is required, got nothing");
-    apply_durations(f);
-    f.executor.seed = common.seed;
-
-    HttpServer server(common.server_options("meta-publisher"), std::cout, common.log_level);
-    gauntlet::ConnectionPool pool(common.database_url, static_cast<std::size_t>(f.db_pool_size),
-                                  std::chrono::milliseconds(5000));
-    AdChangeStore store(pool);
-    SafeExecutor executor(store, f.executor, server.metrics(), server.logger());
-    MetaPublisherService service(store, &executor, server.router(), server.metrics());
-    server.add_stats("meta_publisher", [&service] { return service.stats(); });
-    common.announce(server);
-    executor.start();
-    const int rc = server.run();
-    executor.stop();
-    return rc;
-  });
+  PublisherFlags f;
+  f.executor.worker_prefix = "meta-publisher-" + std::to_string(::getpid());
+  return run_db_service({.name = "meta-publisher",
+                         .why_database = "meta-publisher keeps its ad changes in PostgreSQL.",
+                         .pool_wait = std::chrono::milliseconds(5000),
+                         .pool_wait_flag = false},
+                        argc, argv,
+                        {.add_flags = [&](FlagParser& flags) { add_flags(flags, f); },
+                         .configure = [&](const CommonFlags& common) { apply(f, common); },
+                         .serve =
+                             [&](DbServiceContext& ctx) {
+                               AdChangeStore store(ctx.pool);
+                               SafeExecutor executor(store, f.executor, ctx.server.metrics(),
+                                                     ctx.server.logger());
+                               MetaPublisherService service(store, &executor, ctx.server.router(),
+                                                            ctx.server.metrics());
+                               return ctx.serve_service(service, executor);
+                             }});
 }

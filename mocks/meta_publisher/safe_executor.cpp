@@ -96,35 +96,12 @@ SafeExecutor::SafeExecutor(AdChangeStore& store, SafeExecutorOptions options,
 SafeExecutor::~SafeExecutor() { stop(); }
 
 void SafeExecutor::start() {
-  std::lock_guard lock(mutex_);
-  if (!threads_.empty() || stopping_) return;
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { run_worker(i); });
+  threads_.start(options_.workers, [this](int index) { run_worker(index); });
 }
 
-void SafeExecutor::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
+void SafeExecutor::stop() { threads_.stop(); }
 
-void SafeExecutor::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    ++wakeups_;
-  }
-  cv_.notify_all();
-}
-
-bool SafeExecutor::sleep_for(std::chrono::nanoseconds d) {
-  std::unique_lock lock(mutex_);
-  return !cv_.wait_for(lock, d, [&] { return stopping_; });
-}
+void SafeExecutor::wake() { threads_.wake(); }
 
 void SafeExecutor::run_worker(int index) {
   Worker w{options_.worker_prefix + "-" + std::to_string(index),
@@ -138,17 +115,14 @@ void SafeExecutor::run_worker(int index) {
       if (change) {
         process(w, *change);
       } else {
-        std::unique_lock lock(mutex_);
-        const std::uint64_t seen = wakeups_;
-        cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_ || wakeups_ != seen; });
+        threads_.idle_wait(options_.poll_interval);
       }
     } catch (const std::exception& e) {
       // The database is unreachable or the pool exhausted: keep the worker, slow down.
       logger_.error("safe executor error", {{"worker", w.id}, {"error", e.what()}});
-      if (!sleep_for(options_.poll_interval * 10)) return;
+      if (!threads_.sleep_for(options_.poll_interval * 10)) return;
     }
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
+    if (threads_.stopping()) return;
   }
 }
 
@@ -212,11 +186,11 @@ bool SafeExecutor::pace(Worker& w) {
       if (bucket_.try_acquire(now)) break;
       wait = bucket_.time_until_available(now);
     }
-    if (!sleep_for(wait)) return false;
+    if (!threads_.sleep_for(wait)) return false;
   }
   const auto jitter_ms =
       std::uniform_int_distribution<std::int64_t>(0, options_.jitter.count())(w.rng);
-  return jitter_ms == 0 || sleep_for(std::chrono::milliseconds(jitter_ms));
+  return jitter_ms == 0 || threads_.sleep_for(std::chrono::milliseconds(jitter_ms));
 }
 
 MetaOutcome SafeExecutor::call_meta(Worker& w, const ClaimedChange& change, const MetaCall& call) {

@@ -5,20 +5,17 @@
 // the outcome (ad_change_store.hpp): applied -> history; throttled -> rescheduled by Meta's own
 // estimate (no attempt counted); transient failure -> retried with exponential backoff and full
 // jitter; out of attempts or a permanent error -> dead letter.
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "ad_change_store.hpp"
 #include "gauntlet/mocks/logger.hpp"
 #include "gauntlet/mocks/metrics_registry.hpp"
 #include "gauntlet/mocks/token_bucket.hpp"
 #include "gauntlet/mocks/url.hpp"
+#include "gauntlet/mocks/worker_threads.hpp"
 #include "meta_outcome.hpp"
 
 namespace gauntlet::mocks {
@@ -82,7 +79,6 @@ class SafeExecutor {
   MetaOutcome call_meta(Worker& w, const ClaimedChange& change, const MetaCall& call);
   // Waits for a rate-limit token and the jitter; false if stopping.
   bool pace(Worker& w);
-  bool sleep_for(std::chrono::nanoseconds d);  // false if stopping
   void record_outcome(Worker& w, const ClaimedChange& change, const MetaCall& call,
                       const MetaOutcome& outcome);
 
@@ -95,11 +91,7 @@ class SafeExecutor {
   std::mutex bucket_mutex_;
   TokenBucket bucket_;
 
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::uint64_t wakeups_ = 0;
-  std::vector<std::thread> threads_;
+  WorkerThreads threads_;
 };
 
 }  // namespace gauntlet::mocks

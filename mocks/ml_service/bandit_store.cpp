@@ -17,7 +17,7 @@ bool BanditStore::apply_feedback(const FeedbackEvent& e) {
   const auto prediction = text_of(e.prediction_id);
   const auto ctr = text_of(e.observed_ctr);
   const auto roas = text_of(e.observed_roas);
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result inserted = tx.exec_params(
         "INSERT INTO feedback_events (event_id, campaign_id, arm_id, prediction_id, reward, "
         "  observed_ctr, observed_roas) VALUES ($1, $2, $3, $4, $5, $6, $7) "
@@ -41,7 +41,7 @@ nlohmann::json BanditStore::allocate(const AllocationRequest& request) {
   // allocations of one campaign cannot deadlock.
   std::vector<std::string> sorted = request.arm_ids;
   std::sort(sorted.begin(), sorted.end());
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     for (const auto& arm : sorted) {
       tx.exec_params(
           "INSERT INTO sampler_arms (campaign_id, arm_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -86,7 +86,7 @@ nlohmann::json BanditStore::allocate(const AllocationRequest& request) {
 }
 
 std::vector<ArmPosterior> BanditStore::arms(std::int64_t campaign_id) {
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     std::vector<ArmPosterior> out;
     for (const auto& r : tx.exec_params(
              "SELECT arm_id, alpha, beta FROM sampler_arms WHERE campaign_id = $1 ORDER BY arm_id",

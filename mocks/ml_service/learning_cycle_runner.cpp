@@ -167,7 +167,7 @@ json LearningCycleRunner::run(const CycleStart& start) {
 }
 
 std::optional<std::int64_t> LearningCycleRunner::find_by_key(const std::string& key) {
-  return in_transaction(pool_, [&](pqxx::work& tx) -> std::optional<std::int64_t> {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) -> std::optional<std::int64_t> {
     const pqxx::result r =
         tx.exec_params("SELECT id FROM learning_cycles WHERE cycle_key = $1", key);
     if (r.empty()) return std::nullopt;
@@ -178,7 +178,7 @@ std::optional<std::int64_t> LearningCycleRunner::find_by_key(const std::string& 
 std::pair<std::int64_t, bool> LearningCycleRunner::create(const CycleStart& start) {
   const auto key = start.cycle_key;
   try {
-    return in_transaction(pool_, [&](pqxx::work& tx) {
+    return in_http_transaction(pool_, [&](pqxx::work& tx) {
       // A runner that died left its cycle 'running', which would block every later cycle.
       tx.exec_params(
           "WITH abandoned AS ("
@@ -215,7 +215,7 @@ std::pair<std::int64_t, bool> LearningCycleRunner::create(const CycleStart& star
 
 bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
   const std::string& name = step_names()[index];
-  in_transaction(pool_, [&](pqxx::work& tx) {
+  in_http_transaction(pool_, [&](pqxx::work& tx) {
     return tx.exec_params(
         "UPDATE learning_cycle_steps SET status = 'running', started_at = now() "
         "WHERE cycle_id = $1 AND step_index = $2",
@@ -223,7 +223,7 @@ bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
   });
   const auto started = std::chrono::steady_clock::now();
   try {
-    in_transaction(pool_, [&](pqxx::work& tx) {
+    in_http_transaction(pool_, [&](pqxx::work& tx) {
       json detail = kSteps[index](tx, ctx, compute_);
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       detail["duration_ms"] = took.count() * 1000.0;
@@ -235,7 +235,7 @@ bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
           ctx.cycle_id, static_cast<int>(index), status, detail.dump());
     });
   } catch (const std::exception& e) {
-    in_transaction(pool_, [&](pqxx::work& tx) {
+    in_http_transaction(pool_, [&](pqxx::work& tx) {
       return tx.exec_params(
           "UPDATE learning_cycle_steps SET status = 'failed', finished_at = now(), "
           "  detail = $3::jsonb WHERE cycle_id = $1 AND step_index = $2",
@@ -252,7 +252,7 @@ bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
 }
 
 void LearningCycleRunner::finish(std::int64_t cycle_id, const std::optional<std::string>& error) {
-  in_transaction(pool_, [&](pqxx::work& tx) {
+  in_http_transaction(pool_, [&](pqxx::work& tx) {
     tx.exec_params(
         "UPDATE learning_cycle_steps SET status = 'skipped' "
         "WHERE cycle_id = $1 AND status = 'pending'",
@@ -268,7 +268,7 @@ void LearningCycleRunner::finish(std::int64_t cycle_id, const std::optional<std:
 }
 
 json LearningCycleRunner::get(std::int64_t cycle_id) {
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result c = tx.exec_params(
         "SELECT id, trigger, status, started_at, finished_at, error, cycle_key, "
         "  promoted_model_version FROM learning_cycles WHERE id = $1",

@@ -1,8 +1,5 @@
 // mock-ml-service: see docs/platform-api/ml-service.md.
-#include <iostream>
-
-#include "gauntlet/config_error.hpp"
-#include "gauntlet/mocks/service_main.hpp"
+#include "gauntlet/mocks/db_service_main.hpp"
 #include "ml_service.hpp"
 
 namespace {
@@ -11,8 +8,6 @@ using namespace gauntlet::mocks;
 
 struct MlFlags {
   MlServiceOptions options;
-  int pool_size = 8;
-  int pool_wait_ms = 2000;
   int cache_ttl_s = 3600;
   int stale_cycle_s = 600;
 
@@ -28,36 +23,27 @@ struct MlFlags {
     flags.add("--stale-cycle-s", &stale_cycle_s,
               "a learning cycle running longer is abandoned by the next start (default 600)", 1,
               86'400);
-    flags.add("--db-pool-size", &pool_size, "database connections (default 8)", 1, 1000);
-    flags.add("--db-pool-wait-ms", &pool_wait_ms,
-              "wait for a free connection before answering 503 (default 2000)", 0, 600'000);
+  }
+
+  void apply(const CommonFlags& common) {
+    options.seed = common.seed;
+    options.cache_ttl = std::chrono::seconds(cache_ttl_s);
+    options.stale_cycle_after = std::chrono::seconds(stale_cycle_s);
   }
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_main("mock-ml-service", std::cerr, [&] {
-    FlagParser flags("mock-ml-service");
-    CommonFlags common;
-    common.add_to(flags);
-    MlFlags ml;
-    ml.add_to(flags);
-    if (!flags.parse(argc, argv, std::cout)) return 0;
-    if (common.database_url.empty()) {
-      throw gauntlet::ConfigError(
-          "--database-url is required: ml-service keeps its state in "
-          "PostgreSQL.");
-    }
-    ml.options.seed = common.seed;
-    ml.options.cache_ttl = std::chrono::seconds(ml.cache_ttl_s);
-    ml.options.stale_cycle_after = std::chrono::seconds(ml.stale_cycle_s);
-    gauntlet::ConnectionPool pool(common.database_url, static_cast<std::size_t>(ml.pool_size),
-                                  std::chrono::milliseconds(ml.pool_wait_ms));
-    HttpServer server(common.server_options("ml-service"), std::cout, common.log_level);
-    MlService service(ml.options, server.router(), server.metrics(), pool);
-    server.add_stats("ml_service", [&service] { return service.stats(); });
-    common.announce(server);
-    return server.run();
-  });
+  MlFlags ml;
+  return run_db_service(
+      {.name = "ml-service", .why_database = "ml-service keeps its state in PostgreSQL."}, argc,
+      argv,
+      {.add_flags = [&](FlagParser& flags) { ml.add_to(flags); },
+       .configure = [&](const CommonFlags& common) { ml.apply(common); },
+       .serve =
+           [&](DbServiceContext& ctx) {
+             MlService service(ml.options, ctx.server.router(), ctx.server.metrics(), ctx.pool);
+             return ctx.serve_service(service);
+           }});
 }

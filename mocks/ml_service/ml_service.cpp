@@ -128,7 +128,7 @@ json MlService::stats() const {
 }
 
 std::map<std::string, double> MlService::video_features(std::int64_t video_id) {
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result r = tx.exec_params(
         "SELECT v.duration_ms / 1000.0, count(s.scene_index), "
         "  coalesce(avg((s.features->>'motion')::float8), 0), "
@@ -169,7 +169,7 @@ Response MlService::predict(const Request& req) {
   const CtrPrediction p = CtrModel::predict(features);
   const auto cid = text_of(campaign_id);
   const auto vid = text_of(video_id);
-  const pqxx::row row = in_transaction(pool_, [&](pqxx::work& tx) {
+  const pqxx::row row = in_http_transaction(pool_, [&](pqxx::work& tx) {
     return tx.exec_params1(
         "INSERT INTO predictions (campaign_id, video_id, model_version, features_hash, "
         "  predicted_ctr, predicted_roas, confidence) VALUES ($1, $2, $3, $4, $5, $6, $7) "
@@ -192,7 +192,7 @@ Response MlService::predict(const Request& req) {
 
 Response MlService::get_prediction(const Request& req) {
   const std::int64_t id = path_id(req, "id");
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result r = tx.exec_params(
         "SELECT id, campaign_id, video_id, model_version, features_hash, predicted_ctr, "
         "  predicted_roas, confidence, created_at FROM predictions WHERE id = $1",

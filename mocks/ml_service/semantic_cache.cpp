@@ -35,7 +35,7 @@ nlohmann::json SemanticCache::lookup(const CacheLookup& request) {
   const std::string key = sha256_hex(normalised);
   const std::string cube = to_cube_literal(embed_text(normalised));
   nlohmann::json out = {{"key_hash", key}};
-  const bool hit = in_transaction(pool_, [&](pqxx::work& tx) {
+  const bool hit = in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result exact = tx.exec_params(
         "UPDATE semantic_cache_entries SET hits = hits + 1, last_hit_at = now() "
         "WHERE key_hash = $1 AND expires_at > now() RETURNING response::text",
@@ -71,7 +71,7 @@ nlohmann::json SemanticCache::lookup(const CacheLookup& request) {
   }
   // Generation runs outside any transaction: no connection is held while computing.
   const nlohmann::json response = request.response ? *request.response : generate(normalised);
-  in_transaction(pool_, [&](pqxx::work& tx) {
+  in_http_transaction(pool_, [&](pqxx::work& tx) {
     tx.exec_params(
         "INSERT INTO semantic_cache_entries (key_hash, prompt, response, embedding, expires_at) "
         "VALUES ($1, $2, $3::jsonb, $4::cube, now() + make_interval(secs => $5::float8)) "

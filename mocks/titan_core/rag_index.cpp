@@ -25,7 +25,7 @@ json RagIndex::index(const std::vector<RagDocument>& documents) {
     compute_.burn(d.content, kEmbedRoundsPerChar * d.content.size());
     cubes.push_back(to_cube_literal(embed_text(d.content)));
   }
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     json out = json::array();
     for (std::size_t i = 0; i < documents.size(); ++i) {
       const RagDocument& d = documents[i];
@@ -49,7 +49,7 @@ json RagIndex::index(const std::vector<RagDocument>& documents) {
 
 std::vector<Neighbour> RagIndex::nearest(const Embedding& query, std::size_t k) {
   const std::string cube = to_cube_literal(query);
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     std::vector<Neighbour> out;
     for (const auto& r : tx.exec_params("SELECT id, embedding <-> $1::cube FROM rag_documents "
                                         "ORDER BY embedding <-> $1::cube, id LIMIT $2",
@@ -61,7 +61,7 @@ std::vector<Neighbour> RagIndex::nearest(const Embedding& query, std::size_t k) 
 }
 
 std::vector<std::pair<std::int64_t, Embedding>> RagIndex::all_embeddings() {
-  return in_transaction(pool_, [&](pqxx::work& tx) {
+  return in_http_transaction(pool_, [&](pqxx::work& tx) {
     std::vector<std::pair<std::int64_t, Embedding>> out;
     for (const auto& r : tx.exec("SELECT id, embedding::text FROM rag_documents")) {
       out.emplace_back(r[0].as<std::int64_t>(), parse_cube_literal(r[1].as<std::string>()));
@@ -79,7 +79,7 @@ json RagIndex::search(const RagSearch& request) {
   std::string id_array = "{";
   for (const auto& n : found) id_array += (id_array.size() > 1 ? "," : "") + std::to_string(n.id);
   id_array += "}";
-  const auto rows = in_transaction(pool_, [&](pqxx::work& tx) {
+  const auto rows = in_http_transaction(pool_, [&](pqxx::work& tx) {
     std::map<std::int64_t, json> by_id;
     for (const auto& r : tx.exec_params("SELECT id, source, source_ref, content FROM rag_documents "
                                         "WHERE id = ANY($1::bigint[])",

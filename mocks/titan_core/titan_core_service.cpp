@@ -89,7 +89,7 @@ Response TitanCoreService::council(const Request& req) {
               {"blueprint_id", nullptr}};
   if (campaign) {
     // The council's script becomes the campaign's blueprint, ready for video-agent to render.
-    out["blueprint_id"] = in_transaction(pool_, [&](pqxx::work& tx) {
+    out["blueprint_id"] = in_http_transaction(pool_, [&](pqxx::work& tx) {
       return tx
           .exec_params1(
               "INSERT INTO blueprints (campaign_id, prompt, hook, script) "
@@ -144,7 +144,7 @@ Response TitanCoreService::extract_dna(const Request& req) {
   const std::int64_t video_id = in.integer("video_id", 1, INT64_MAX);
   in.finish();
   const std::string version = CreativeDnaExtractor::kVersion;
-  const auto [existing, video] = in_transaction(pool_, [&](pqxx::work& tx) {
+  const auto [existing, video] = in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result found = tx.exec_params(kSelectDna, video_id, version);
     return found.empty() ? std::pair{json(nullptr), load_video(tx, video_id)}
                          : std::pair{dna_row_json(found[0]), DnaVideo{}};
@@ -157,7 +157,7 @@ Response TitanCoreService::extract_dna(const Request& req) {
   compute_.burn("dna/" + std::to_string(video_id),
                 kDnaRoundsPerScene * video.scene_features.size());
   const CreativeDna dna = CreativeDnaExtractor::extract(video);
-  json out = in_transaction(pool_, [&](pqxx::work& tx) {
+  json out = in_http_transaction(pool_, [&](pqxx::work& tx) {
     const pqxx::result inserted = tx.exec_params(
         "INSERT INTO creative_dna_extractions (video_id, extractor_version, dna, embedding) "
         "VALUES ($1, $2, $3::jsonb, $4::cube) ON CONFLICT (video_id, extractor_version) DO NOTHING "

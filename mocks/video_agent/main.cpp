@@ -1,11 +1,7 @@
 // mock-video-agent: render jobs on PostgreSQL; see docs/platform-api/video-agent.md.
 #include <unistd.h>
 
-#include <iostream>
-
-#include "gauntlet/config_error.hpp"
-#include "gauntlet/mocks/service_main.hpp"
-#include "gauntlet/pg/connection_pool.hpp"
+#include "gauntlet/mocks/db_service_main.hpp"
 #include "render_worker_pool.hpp"
 #include "video_agent_service.hpp"
 
@@ -18,7 +14,6 @@ struct VideoAgentFlags {
   int heartbeat_ms = 500;
   int stale_after_ms = 5000;
   int poll_ms = 50;
-  int db_pool_size = 8;
 };
 
 void add_flags(FlagParser& flags, VideoAgentFlags& f) {
@@ -31,41 +26,36 @@ void add_flags(FlagParser& flags, VideoAgentFlags& f) {
   flags.add("--stale-after-ms", &f.stale_after_ms,
             "heartbeat age after which a job is reaped (default 5000)", 2, 3'600'000);
   flags.add("--poll-ms", &f.poll_ms, "idle wait between empty claims (default 50)", 1, 60'000);
-  flags.add("--db-pool-size", &f.db_pool_size, "PostgreSQL connections (default 8)", 1, 1000);
   flags.add("--worker-id", &f.workers.worker_prefix,
             "worker id prefix (default video-agent-<pid>)");
+}
+
+void apply(VideoAgentFlags& f, const CommonFlags& common) {
+  f.workers.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
+  f.workers.stale_after = std::chrono::milliseconds(f.stale_after_ms);
+  f.workers.poll_interval = std::chrono::milliseconds(f.poll_ms);
+  f.workers.seed = common.seed;
+  f.workers.validate();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return run_main("mock-video-agent", std::cerr, [&] {
-    FlagParser flags("mock-video-agent");
-    CommonFlags common;
-    common.add_to(flags);
-    VideoAgentFlags f;
-    f.workers.worker_prefix = "video-agent-" + std::to_string(::getpid());
-    add_flags(flags, f);
-    if (!flags.parse(argc, argv, std::cout)) return 0;
-    if (common.database_url.empty())
-      throw gauntlet::ConfigError("--database-url is required, got nothing");
-    f.workers.heartbeat_interval = std::chrono::milliseconds(f.heartbeat_ms);
-    f.workers.stale_after = std::chrono::milliseconds(f.stale_after_ms);
-    f.workers.poll_interval = std::chrono::milliseconds(f.poll_ms);
-    f.workers.seed = common.seed;
-    f.workers.validate();
-
-    HttpServer server(common.server_options("video-agent"), std::cout, common.log_level);
-    gauntlet::ConnectionPool pool(common.database_url, static_cast<std::size_t>(f.db_pool_size),
-                                  std::chrono::milliseconds(5000));
-    RenderJobStore store(pool);
-    RenderWorkerPool workers(store, f.workers, server.metrics(), server.logger());
-    VideoAgentService service(store, &workers, server.router(), server.metrics());
-    server.add_stats("video_agent", [&service] { return service.stats(); });
-    common.announce(server);
-    workers.start();
-    const int rc = server.run();
-    workers.stop();
-    return rc;
-  });
+  VideoAgentFlags f;
+  f.workers.worker_prefix = "video-agent-" + std::to_string(::getpid());
+  return run_db_service(
+      {.name = "video-agent",
+       .why_database = "video-agent keeps its render jobs in PostgreSQL.",
+       .pool_wait = std::chrono::milliseconds(5000),
+       .pool_wait_flag = false},
+      argc, argv,
+      {.add_flags = [&](FlagParser& flags) { add_flags(flags, f); },
+       .configure = [&](const CommonFlags& common) { apply(f, common); },
+       .serve =
+           [&](DbServiceContext& ctx) {
+             RenderJobStore store(ctx.pool);
+             RenderWorkerPool workers(store, f.workers, ctx.server.metrics(), ctx.server.logger());
+             VideoAgentService service(store, &workers, ctx.server.router(), ctx.server.metrics());
+             return ctx.serve_service(service, workers);
+           }});
 }

@@ -3,28 +3,13 @@
 #include <pqxx/pqxx>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/db.hpp"
 #include "gauntlet/mocks/http_error.hpp"
 
 namespace gauntlet::mocks {
 namespace {
 
 using nlohmann::json;
-
-// Runs `fn(tx)` in one transaction on a pooled connection and commits; a connection that broke
-// is dropped from the pool.
-template <typename Fn>
-auto in_transaction(ConnectionPool& pool, Fn&& fn) {
-  PooledConnection conn = pool.acquire();
-  try {
-    pqxx::work tx(conn.get());
-    auto result = fn(tx);
-    tx.commit();
-    return result;
-  } catch (const pqxx::broken_connection&) {
-    conn.mark_broken();
-    throw;
-  }
-}
 
 std::optional<std::int64_t> optional_id(const json& body, const char* field, Problems& problems) {
   if (!body.contains(field) || body.at(field).is_null()) return std::nullopt;

@@ -52,41 +52,16 @@ RenderWorkerPool::RenderWorkerPool(RenderJobStore& store, RenderWorkerOptions op
 RenderWorkerPool::~RenderWorkerPool() { stop(); }
 
 void RenderWorkerPool::start() {
-  std::lock_guard lock(mutex_);
-  if (!threads_.empty() || stopping_) return;
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { run_worker(i); });
+  threads_.start(options_.workers, [this](int index) { run_worker(index); });
 }
 
-void RenderWorkerPool::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
+void RenderWorkerPool::stop() { threads_.stop(); }
 
-void RenderWorkerPool::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    ++wakeups_;
-  }
-  cv_.notify_all();  // the cv is shared with workers in a stage: notify_one could pick one of them
-}
-
-bool RenderWorkerPool::idle_wait() {
-  std::unique_lock lock(mutex_);
-  const std::uint64_t seen = wakeups_;
-  cv_.wait_for(lock, options_.poll_interval, [&] { return stopping_ || wakeups_ != seen; });
-  return !stopping_;
-}
+void RenderWorkerPool::wake() { threads_.wake(); }
 
 void RenderWorkerPool::maybe_reap(Clock::time_point now) {
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(reap_mutex_);
     if (now - last_reap_ < options_.reap_interval) return;
     last_reap_ = now;
   }
@@ -106,7 +81,7 @@ void RenderWorkerPool::run_worker(int index) {
       maybe_reap(Clock::now());
       const std::optional<ClaimedJob> job = store_.claim(worker);
       if (!job) {
-        if (!idle_wait()) return;
+        if (!threads_.idle_wait(options_.poll_interval)) return;
         continue;
       }
       const auto started = Clock::now();
@@ -132,7 +107,7 @@ void RenderWorkerPool::run_worker(int index) {
     } catch (const std::exception& e) {
       // The database is down or the pool is exhausted: log, back off, keep the worker alive.
       logger_.error("render worker error", {{"worker", worker}, {"error", e.what()}});
-      if (!idle_wait()) return;
+      if (!threads_.idle_wait(options_.poll_interval)) return;
     }
   }
 }
@@ -170,8 +145,7 @@ bool RenderWorkerPool::wait_in_stage(const ClaimedJob& job, const std::string& w
       last_beat = now;
     }
     const auto until = std::min(end, last_beat + options_.heartbeat_interval);
-    std::unique_lock lock(mutex_);
-    if (cv_.wait_until(lock, until, [&] { return stopping_; })) return false;
+    if (!threads_.sleep_until(until)) return false;
   }
 }
 

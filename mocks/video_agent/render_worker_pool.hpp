@@ -4,17 +4,14 @@
 // and during stages, and writing the video. Each worker also reaps, at most every reap_interval,
 // running jobs whose heartbeat went stale (their worker died), so a crashed process's jobs are
 // picked up by the survivors.
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "gauntlet/mocks/logger.hpp"
 #include "gauntlet/mocks/metrics_registry.hpp"
+#include "gauntlet/mocks/worker_threads.hpp"
 #include "render_job_store.hpp"
 
 namespace gauntlet::mocks {
@@ -63,7 +60,6 @@ class RenderWorkerPool {
                      std::string_view stage, int stages_done,
                      std::chrono::steady_clock::time_point& last_beat, bool& lost);
   void maybe_reap(std::chrono::steady_clock::time_point now);
-  bool idle_wait();  // false if stopping
 
   RenderJobStore& store_;
   const RenderWorkerOptions options_;
@@ -74,12 +70,9 @@ class RenderWorkerPool {
   Counter& reaped_;
   Histogram& render_seconds_;
 
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::uint64_t wakeups_ = 0;
+  std::mutex reap_mutex_;
   std::chrono::steady_clock::time_point last_reap_{};
-  std::vector<std::thread> threads_;
+  WorkerThreads threads_;
 };
 
 }  // namespace gauntlet::mocks

@@ -10,7 +10,7 @@
 
 #include "gateway_service.hpp"
 #include "gauntlet/mocks/http_server.hpp"
-#include "gauntlet/pg/migrations.hpp"
+#include "local_server_options.hpp"
 #include "pg_cluster_test.hpp"
 #include "render_worker_pool.hpp"
 #include "video_agent_service.hpp"
@@ -22,14 +22,6 @@ using namespace std::chrono_literals;
 using gauntlet::testing::eventually;
 using nlohmann::json;
 
-// ServerOptions for an in-process test server on an ephemeral port.
-ServerOptions test_server(const std::string& name) {
-  ServerOptions o;
-  o.threads = 2;
-  o.service_name = name;
-  return o;
-}
-
 constexpr const char* kStaticKey = "static-key-1";
 constexpr const char* kDbKey = "db-key-1";
 constexpr const char* kSecret = "hubspot-secret";
@@ -37,7 +29,7 @@ constexpr const char* kSecret = "hubspot-secret";
 // A downstream that records what reached it and echoes it back.
 class FakeDownstream {
  public:
-  FakeDownstream() : server_(test_server("fake"), log_, LogLevel::kError) {
+  FakeDownstream() : server_(local_server_options("fake"), log_, LogLevel::kError) {
     const Handler echo = [this](const Request& r) {
       std::lock_guard lock(mutex_);
       seen_.push_back(r);
@@ -72,13 +64,11 @@ class FakeDownstream {
   std::vector<Request> seen_;
 };
 
-class GatewayDbTest : public gauntlet::testing::PgClusterTest {
+class GatewayDbTest : public gauntlet::testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
+    MigratedDbTest::SetUp();
     pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
     pqxx::work tx(conn);
     tx.exec(
         "INSERT INTO users (email) VALUES ('a@example.com');"
@@ -127,13 +117,7 @@ class GatewayDbTest : public gauntlet::testing::PgClusterTest {
                  {"X-HubSpot-Signature-v3", sig},
                  {"X-HubSpot-Request-Timestamp", ts}});
   }
-  std::int64_t scalar(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<std::int64_t>();
-  }
 
-  std::string url_;
   std::unique_ptr<ConnectionPool> pool_;
   FakeDownstream fake_;
   std::ostringstream log_;
@@ -252,7 +236,7 @@ TEST_F(GatewayDbTest, HubSpotWebhookVerifiesSignaturesDedupsAndForwardsOnce) {
 
 TEST_F(GatewayDbTest, GenerationsRenderThroughVideoAgentAndArePollable) {
   std::ostringstream va_log;
-  HttpServer va_server(test_server("video-agent"), va_log, LogLevel::kError);
+  HttpServer va_server(local_server_options("video-agent"), va_log, LogLevel::kError);
   RenderJobStore store(*pool_);
   RenderWorkerOptions wo;
   wo.workers = 2;

@@ -9,7 +9,7 @@
 
 #include "gauntlet/mocks/http_client.hpp"
 #include "gauntlet/mocks/http_server.hpp"
-#include "gauntlet/pg/migrations.hpp"
+#include "local_server_options.hpp"
 #include "meta_graph_service.hpp"
 #include "meta_publisher_service.hpp"
 #include "pg_cluster_test.hpp"
@@ -22,28 +22,13 @@ using namespace std::chrono_literals;
 using gauntlet::testing::eventually;
 using nlohmann::json;
 
-// ServerOptions for an in-process test server on an ephemeral port.
-ServerOptions test_server(const std::string& name) {
-  ServerOptions o;
-  o.threads = 2;
-  o.service_name = name;
-  return o;
-}
-
-class SafeExecutorDbTest : public gauntlet::testing::PgClusterTest {
+class SafeExecutorDbTest : public gauntlet::testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
-    {
-      pqxx::connection conn(url_);
-      apply_migrations(conn, default_schema_dir());
-      pqxx::work tx(conn);
-      tx.exec("INSERT INTO users (email) VALUES ('a@example.com')");
-      tx.commit();
-    }
-    graph_server_ =
-        std::make_unique<HttpServer>(test_server("meta-graph"), graph_log_, LogLevel::kError);
+    MigratedDbTest::SetUp();
+    run("INSERT INTO users (email) VALUES ('a@example.com')");
+    graph_server_ = std::make_unique<HttpServer>(local_server_options("meta-graph"), graph_log_,
+                                                 LogLevel::kError);
     graph_ = std::make_unique<MetaGraphService>(MetaGraphOptions{}, graph_server_->router(),
                                                 graph_server_->metrics());
     graph_server_->start();
@@ -79,13 +64,6 @@ class SafeExecutorDbTest : public gauntlet::testing::PgClusterTest {
     r.payload = std::move(payload);
     return store_->enqueue(r).id;
   }
-  std::int64_t scalar(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::work tx(conn);
-    const auto v = tx.exec1(sql)[0].as<std::int64_t>();
-    tx.commit();
-    return v;
-  }
   json graph_admin(const std::string& path) {
     Url url = graph_url_;
     url.target = path;
@@ -109,7 +87,6 @@ class SafeExecutorDbTest : public gauntlet::testing::PgClusterTest {
   }
   bool drained() { return scalar("SELECT count(*) FROM pending_ad_changes") == 0; }
 
-  std::string url_;
   std::ostringstream graph_log_;
   std::unique_ptr<HttpServer> graph_server_;
   std::unique_ptr<MetaGraphService> graph_;

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "gauntlet/mocks/http_error.hpp"
-#include "gauntlet/pg/migrations.hpp"
 #include "pg_cluster_test.hpp"
 #include "render_job_store.hpp"
 #include "render_worker_pool.hpp"
@@ -22,20 +21,14 @@ namespace {
 using namespace std::chrono_literals;
 using gauntlet::testing::eventually;
 
-class VideoAgentDbTest : public gauntlet::testing::PgClusterTest {
+class VideoAgentDbTest : public gauntlet::testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
-    pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
-    pqxx::work tx(conn);
-    tx.exec(
-        "INSERT INTO users (email) VALUES ('a@example.com');"
+    MigratedDbTest::SetUp();
+    run("INSERT INTO users (email) VALUES ('a@example.com');"
         "INSERT INTO campaigns (user_id, ad_account_id, name, objective, daily_budget_cents) "
         "  VALUES (1, 'act_1', 'c', 'sales', 1000);"
         "INSERT INTO blueprints (campaign_id, prompt) VALUES (1, 'make an ad');");
-    tx.commit();
     pool_ = std::make_unique<ConnectionPool>(url_, 12, 5s);
     store_ = std::make_unique<RenderJobStore>(*pool_);
   }
@@ -49,11 +42,6 @@ class VideoAgentDbTest : public gauntlet::testing::PgClusterTest {
     r.spec.fail_attempts = fail_attempts;
     return store_->enqueue(r).id;
   }
-  std::int64_t scalar(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<std::int64_t>();
-  }
   RenderWorkerOptions fast_options(int workers) {
     RenderWorkerOptions o;
     o.workers = workers;
@@ -66,7 +54,6 @@ class VideoAgentDbTest : public gauntlet::testing::PgClusterTest {
     return o;
   }
 
-  std::string url_;
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<RenderJobStore> store_;
   std::ostringstream log_;

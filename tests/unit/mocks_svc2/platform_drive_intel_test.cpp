@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "drive_intel_service.hpp"
-#include "gauntlet/pg/migrations.hpp"
 #include "pg_cluster_test.hpp"
 
 namespace gauntlet::mocks {
@@ -18,22 +17,15 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-class DriveIntelDbTest : public testing::PgClusterTest {
+class DriveIntelDbTest : public testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
-    pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
+    MigratedDbTest::SetUp();
     pool_ = std::make_unique<ConnectionPool>(url_, 8, std::chrono::milliseconds(10'000));
     service_ =
         std::make_unique<DriveIntelService>(DriveIntelOptions{0.01}, router_, metrics_, *pool_);
   }
-  int count(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<int>();
-  }
+  int count(const std::string& sql) { return scalar<int>(sql); }
   Response call(const std::string& method, const std::string& target, const json& body = nullptr) {
     Request r;
     r.method = method;
@@ -43,7 +35,6 @@ class DriveIntelDbTest : public testing::PgClusterTest {
     return router_.dispatch(r);
   }
 
-  std::string url_;
   std::unique_ptr<ConnectionPool> pool_;
   Router router_;
   MetricsRegistry metrics_;

@@ -9,7 +9,6 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "gauntlet/pg/migrations.hpp"
 #include "ml_service.hpp"
 #include "pg_cluster_test.hpp"
 #include "sha256_hex.hpp"
@@ -20,13 +19,10 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-class MlServiceDbTest : public testing::PgClusterTest {
+class MlServiceDbTest : public testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
-    pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
+    MigratedDbTest::SetUp();
     run("INSERT INTO users (email) VALUES ('a@example.com');"
         "INSERT INTO campaigns (user_id, ad_account_id, name, objective, daily_budget_cents) "
         "VALUES (1, 'act_1', 'c1', 'sales', 1000), (1, 'act_2', 'c2', 'sales', 1000)");
@@ -37,18 +33,6 @@ class MlServiceDbTest : public testing::PgClusterTest {
     service_ = std::make_unique<MlService>(options, router_, metrics_, *pool_);
   }
 
-  void run(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::work tx(conn);
-    tx.exec(sql);
-    tx.commit();
-  }
-  template <class T>
-  T scalar(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::nontransaction tx(conn);
-    return tx.exec1(sql)[0].as<T>();
-  }
   Response call(const std::string& method, const std::string& target, const json& body) {
     Request r;
     r.method = method;
@@ -65,7 +49,6 @@ class MlServiceDbTest : public testing::PgClusterTest {
     return json::parse(r.body);
   }
 
-  std::string url_;
   std::unique_ptr<ConnectionPool> pool_;
   Router router_;
   MetricsRegistry metrics_;

@@ -8,7 +8,6 @@
 #include <pqxx/pqxx>
 #include <random>
 
-#include "gauntlet/pg/migrations.hpp"
 #include "pg_cluster_test.hpp"
 #include "text_embedding.hpp"
 #include "titan_core_service.hpp"
@@ -19,22 +18,13 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-class TitanCoreDbTest : public testing::PgClusterTest {
+class TitanCoreDbTest : public testing::MigratedDbTest {
  protected:
   void SetUp() override {
-    PgClusterTest::SetUp();
-    url_ = fresh_database();
-    pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
+    MigratedDbTest::SetUp();
     pool_ = std::make_unique<ConnectionPool>(url_, 8, std::chrono::milliseconds(10'000));
     service_ =
         std::make_unique<TitanCoreService>(TitanCoreOptions{0.01}, router_, metrics_, *pool_);
-  }
-  void run(const std::string& sql) {
-    pqxx::connection conn(url_);
-    pqxx::work tx(conn);
-    tx.exec(sql);
-    tx.commit();
   }
   Response call(const std::string& target, const json& body) {
     Request r;
@@ -45,7 +35,6 @@ class TitanCoreDbTest : public testing::PgClusterTest {
     return router_.dispatch(r);
   }
 
-  std::string url_;
   std::unique_ptr<ConnectionPool> pool_;
   Router router_;
   MetricsRegistry metrics_;

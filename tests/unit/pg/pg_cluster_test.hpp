@@ -1,9 +1,11 @@
 #pragma once
-// A base fixture giving the pg tests a real PostgreSQL server, and fresh databases on it so that
-// tests do not see each other's tables.
+// Base fixtures giving the pg tests a real PostgreSQL server, and fresh databases on it so that
+// tests do not see each other's tables; MigratedDbTest adds the platform's schema (the mocks'
+// platform tests).
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <pqxx/pqxx>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "gauntlet/pg/embedded_postgres.hpp"
+#include "gauntlet/pg/migrations.hpp"
 
 namespace gauntlet::testing {
 
@@ -69,6 +72,36 @@ class PgClusterTest : public ::testing::Test {
     static Shared shared;  // destroyed at exit: the cluster is stopped and removed then
     return shared;
   }
+};
+
+// Each test gets a fresh database with the platform's migrations (mocks/schema) applied, at
+// url_, and small helpers to seed and inspect it outside the code under test.
+class MigratedDbTest : public PgClusterTest {
+ protected:
+  void SetUp() override {
+    PgClusterTest::SetUp();
+    if (HasFatalFailure()) return;
+    url_ = fresh_database();
+    pqxx::connection conn(url_);
+    apply_migrations(conn, default_schema_dir());
+  }
+
+  // Runs `sql` (one or more statements) in one committed transaction.
+  void run(const std::string& sql) const {
+    pqxx::connection conn(url_);
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+  }
+  // The one value of the one row `sql` returns (autocommit: an INSERT ... RETURNING sticks).
+  template <class T = std::int64_t>
+  T scalar(const std::string& sql) const {
+    pqxx::connection conn(url_);
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<T>();
+  }
+
+  std::string url_;
 };
 
 }  // namespace gauntlet::testing
