@@ -43,7 +43,9 @@ RouteTable RouteTable::platform() {
                                                             {"feedback", "ml-service"},
                                                             {"budget", "ml-service"},
                                                             {"learning", "ml-service"},
+                                                            {"cache", "ml-service"},
                                                             {"council", "titan-core"},
+                                                            {"dna", "titan-core"},
                                                             {"rag", "titan-core"}};
   for (const auto& [resource, service] : kResources) {
     t.add(std::string("/api/v1/") + resource, service, std::string("/v1/") + resource);

@@ -83,10 +83,7 @@ TEST_F(PlatformE2E, CreativeFlowGoesFromAssetToAnAdChangePublishedOnMeta) {
   EXPECT_EQ(scalar<std::int64_t>("SELECT campaign_id FROM blueprints WHERE id = $1", blueprint_id),
             seed().campaign_id);
 
-  // The gateway has no route to /v1/dna (its RouteTable lists none), so DNA is asked of
-  // titan-core directly.
-  const Response dna = plain_client().post_json(url(Service::kTitanCore, "/v1/dna/extract"),
-                                                {{"video_id", video_id}});
+  const Response dna = client.post_json(gateway("/api/v1/dna/extract"), {{"video_id", video_id}});
   ASSERT_EQ(dna.status, 201) << dna.body;
   EXPECT_EQ(
       scalar<int>("SELECT count(*) FROM creative_dna_extractions WHERE video_id = $1", video_id),

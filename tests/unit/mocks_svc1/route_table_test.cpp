@@ -14,6 +14,8 @@ TEST(GatewayRouteTable, ForwardsEveryPlatformPrefixToItsService) {
       {"/api/v1/videos", {"drive-intel", "/v1/videos"}},
       {"/api/v1/predictions", {"ml-service", "/v1/predictions"}},
       {"/api/v1/council", {"titan-core", "/v1/council"}},
+      {"/api/v1/dna/extract", {"titan-core", "/v1/dna/extract"}},
+      {"/api/v1/cache/lookup", {"ml-service", "/v1/cache/lookup"}},
       {"/api/v1/rag/search", {"titan-core", "/v1/rag/search"}},
       {"/api/v1/feedback", {"ml-service", "/v1/feedback"}},
       {"/api/v1/budget/allocate", {"ml-service", "/v1/budget/allocate"}},
