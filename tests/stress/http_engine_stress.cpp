@@ -143,8 +143,12 @@ TEST_F(HttpEngineStress, SaysWhenTheGeneratorItselfIsTheBottleneck) {
   keep_result("saturated", out);
   RecordProperty("bottleneck_reason", out.stats.bottleneck_reason);
   EXPECT_TRUE(out.stats.generator_bottleneck);
-  EXPECT_NE(out.stats.bottleneck_reason.find("scheduling lag"), std::string::npos)
-      << out.stats.bottleneck_reason;
+  // Either trigger is right here, whichever the engine notices first: its scheduling lag, or
+  // its loop thread being busy on the CPU all the time.
+  const auto& reason = out.stats.bottleneck_reason;
+  EXPECT_TRUE(reason.find("scheduling lag") != std::string::npos ||
+              reason.find("busy on the CPU") != std::string::npos)
+      << reason;
   EXPECT_LT(out.stats.achieved_rate_per_s, 2'000 * 0.9);
 }
 

@@ -488,6 +488,7 @@ HttpServer::~HttpServer() {
 }
 
 std::uint16_t HttpServer::port() const noexcept { return impl_->bound_port; }
+bool HttpServer::stopping() const noexcept { return impl_->stopping.load(); }
 const ServerOptions& HttpServer::options() const noexcept { return impl_->options; }
 Router& HttpServer::router() noexcept { return impl_->router; }
 MetricsRegistry& HttpServer::metrics() noexcept { return impl_->metrics; }

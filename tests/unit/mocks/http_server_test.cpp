@@ -248,6 +248,12 @@ TEST(HttpServerShutdown, StopLetsAnInFlightRequestFinish) {
   });
   entered.get_future().wait();
   auto stopping = std::async(std::launch::async, [&] { server.stop(); });
+  // Release the handler only once the server drains, or its response may legitimately keep
+  // the connection open. Bounded: a server that never starts draining fails the test below.
+  for (int i = 0; i < 5000 && !server.stopping(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(server.stopping());
   release.set_value();
   stopping.get();
   const ClientResponse res = reply.get();

@@ -84,6 +84,8 @@ class HttpServer {
     request_stop();
     wait();
   }
+  // True once wait() has begun draining: responses from then on carry "Connection: close".
+  bool stopping() const noexcept;
   // SIGTERM and SIGINT call request_stop().
   void handle_signals();
   // handle_signals() + start() + wait(); returns 0, the exit code of a clean shutdown.
