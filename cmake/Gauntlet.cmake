@@ -54,6 +54,8 @@ function(gauntlet_add_unit_test name)
   cmake_parse_arguments(ARG "WHOLE_BINARY" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
+  # Shared test helpers: #include "unit/support/..."
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   gauntlet_warnings(${name})
   set(labels unit ${ARG_LABELS})
   if(ARG_WHOLE_BINARY)

@@ -13,6 +13,7 @@
 
 #include "gauntlet/metrics/build_paths.hpp"
 #include "gauntlet/metrics/recorder.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace gauntlet {
 namespace {
@@ -63,26 +64,7 @@ RunResult full_result() {
   return r;
 }
 
-// A scratch directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("gauntlet-" + std::to_string(::getpid()) + "-" +
-                                         info->test_suite_name() + "-" + info->name());
-    fs::remove_all(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using gauntlet::testing::TempDir;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

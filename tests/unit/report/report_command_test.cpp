@@ -13,6 +13,7 @@
 
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/metrics/threshold.hpp"
+#include "unit/support/temp_dir.hpp"
 
 namespace gauntlet {
 namespace {
@@ -23,27 +24,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("gauntlet-report-" + std::to_string(::getpid()) + "-" +
-                                         info->test_suite_name() + "." + info->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using gauntlet::testing::TempDir;
 
 // A run of 100 iterations at 1..100 ms with its thresholds evaluated.
 RunResult make_result(std::string name, const std::vector<std::string>& thresholds) {
