@@ -1,40 +1,22 @@
 #include "gauntlet/load/execution_result.hpp"
 
-#include <array>
-#include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "gauntlet/load/format.hpp"
+#include "gauntlet/metrics/run_result.hpp"
 
 namespace gauntlet {
 namespace {
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
-// UTC, millisecond precision: "2024-05-01T12:00:00.123Z".
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  const std::time_t secs =
-      static_cast<std::time_t>(std::chrono::floor<std::chrono::seconds>(ms).count());
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  std::array<char, 32> text{};
-  const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
-  const auto millis =
-      static_cast<int>(ms.count() - std::chrono::floor<std::chrono::seconds>(ms).count() * 1000);
-  std::array<char, 8> frac{};
-  std::snprintf(frac.data(), frac.size(), ".%03dZ", millis);
-  return std::string(text.data(), n) + frac.data();
-}
-
 }  // namespace
 
 nlohmann::json ExecutionResult::to_json() const {
   return {{"plan", plan_name},
           {"model", model},
-          {"started_at", iso8601(started_wall)},
-          {"ended_at", iso8601(ended_wall)},
+          {"started_at", format_utc(started_wall)},
+          {"ended_at", format_utc(ended_wall)},
           {"load_duration_s", seconds(load_duration())},
           {"duration_s", seconds(duration())},
           {"incomplete", incomplete},

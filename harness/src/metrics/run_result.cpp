@@ -25,21 +25,6 @@ namespace fs = std::filesystem;
 
 // ---- Times: ISO-8601 UTC with milliseconds, "2024-05-01T12:00:00.123Z" ----
 
-std::string format_utc(SystemTime t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> hms{ms - day};
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return text;
-}
-
 // system_clock counts nanoseconds in 64 bits: it spans 1678..2262. Years outside
 // [kMinYear, kMaxYear] would overflow the conversion, so they are rejected, not wrapped.
 constexpr int kMinYear = 1970;
@@ -386,6 +371,21 @@ std::string read_whole_file(const fs::path& path) {
 
 }  // namespace
 
+std::string format_utc(SystemTime t) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> hms{ms - day};
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return text;
+}
+
 Json to_json(const RunResult& result) {
   Json doc{{"schema_version", kResultSchemaVersion},
            {"name", result.name},
@@ -446,11 +446,14 @@ fs::path result_file_path(std::string_view name, const fs::path& dir) {
 }
 
 void write_result_file(const RunResult& result, const fs::path& dir) {
-  const fs::path target = result_file_path(result.name, dir);
   // Invalid UTF-8 in a free-form field must not lose the whole report: it becomes U+FFFD.
   const std::string text =
       to_json(result).dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
   fs::create_directories(dir);
+  write_file_atomically(result_file_path(result.name, dir), text);
+}
+
+void write_file_atomically(const fs::path& target, std::string_view text) {
   fs::path temp = target;
   temp += ".tmp";
   try {
@@ -461,7 +464,7 @@ void write_result_file(const RunResult& result, const fs::path& dir) {
     fs::remove(temp, ignored);
     throw;
   }
-  sync_directory(dir);
+  sync_directory(target.has_parent_path() ? target.parent_path() : fs::path("."));
 }
 
 RunResult read_result_file(const fs::path& path) {

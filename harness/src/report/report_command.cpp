@@ -1,13 +1,12 @@
 #include "gauntlet/report/report_command.hpp"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
-#include <system_error>
 #include <vector>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/metrics/run_result.hpp"
 #include "gauntlet/report/results_dir.hpp"
 #include "gauntlet/report/run_status.hpp"
 #include "gauntlet/report/summary_reporter.hpp"
@@ -46,29 +45,6 @@ void set_results_dir(ReportArgs& parsed, const std::string& value, bool& have_di
   }
   parsed.results_dir = fs::path(value);
   have_dir = true;
-}
-
-// Replaces `target` with `text` atomically: written to target.tmp, then renamed over target.
-void write_atomically(const fs::path& target, std::string_view text) {
-  fs::path temp = target;
-  temp += ".tmp";
-  std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-  if (!file) {
-    throw std::system_error(errno, std::generic_category(), "cannot create " + temp.string());
-  }
-  file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  file.close();
-  if (!file) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw std::system_error(errno, std::generic_category(), "cannot write " + temp.string());
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw std::system_error(ec, "cannot rename " + temp.string() + " to " + target.string());
-  }
 }
 
 int exit_code_for(std::span<const RunResult> results) {
@@ -156,8 +132,8 @@ void write_report_files(const fs::path& out_dir, std::string_view summary_text,
   const std::string json =
       report_json(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   fs::create_directories(out_dir);
-  write_atomically(out_dir / "report.json", json);
-  write_atomically(out_dir / "summary.txt", summary_text);
+  write_file_atomically(out_dir / "report.json", json);
+  write_file_atomically(out_dir / "summary.txt", summary_text);
 }
 
 int run_report_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {

@@ -212,6 +212,25 @@ TEST(ResultFile, AFailedWriteRemovesItsTemporaryFile) {
   EXPECT_FALSE(fs::exists(tmp.path() / (result.name + ".json.tmp")));
 }
 
+TEST(ResultFile, AtomicWriteIntoAMissingDirectoryNamesThePathAndLeavesNothing) {
+  const TempDir tmp;
+  const fs::path target = tmp.path() / "absent" / "report.json";
+  try {
+    write_file_atomically(target, "{}");
+    ADD_FAILURE() << "a write into a missing directory succeeded";
+  } catch (const std::system_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr(target.string()));
+  }
+  EXPECT_FALSE(fs::exists(target.parent_path()));
+}
+
+TEST(ResultFile, TimesAreUtcWithMilliseconds) {
+  using namespace std::chrono;
+  const sys_days day = year{2024} / May / 1;
+  EXPECT_EQ(format_utc(day + 12h + 3min + 4s + 123ms + 999us), "2024-05-01T12:03:04.123Z");
+  EXPECT_EQ(format_utc(system_clock::time_point{}), "1970-01-01T00:00:00.000Z");
+}
+
 TEST(ResultFile, CorruptJsonGivesAClearError) {
   const TempDir tmp;
   fs::create_directories(tmp.path());

@@ -53,6 +53,14 @@ std::filesystem::path result_file_path(std::string_view name, const std::filesys
 // (the .tmp file is removed), std::invalid_argument for an empty name.
 void write_result_file(const RunResult& result, const std::filesystem::path& dir);
 
+// Replaces `target` with `text` atomically and durably: the text goes to `<target>.tmp`, is
+// fsync'ed, then renamed over `target`, so a reader sees the old file or the new one whole. The
+// directory must exist. Throws std::system_error naming the path (the .tmp file is removed).
+void write_file_atomically(const std::filesystem::path& target, std::string_view text);
+
+// ISO-8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z"): how every result file writes times.
+std::string format_utc(std::chrono::system_clock::time_point t);
+
 // Reads and validates a result file. Throws std::system_error naming the path when it cannot be
 // read, std::invalid_argument naming the path and the problem when it is not valid JSON or not a
 // valid result.
