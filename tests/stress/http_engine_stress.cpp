@@ -203,12 +203,15 @@ TEST_P(HttpEngineAllocations, AllocateNothingPerRequestOnceWarm) {
     EXPECT_EQ(out.metrics.iteration.ok, requests);
     return Count{g_operator_news.load() - news_before, g_curl_mallocs.load() - curl_before};
   };
-  const Count small = measure(2'000);
-  const Count large = measure(20'000);
+  constexpr std::int64_t kSmall = 2'000;
+  constexpr std::int64_t kLarge = 20'000;
+  const Count small = measure(kSmall);
+  const Count large = measure(kLarge);
   curl_global_cleanup();
-  const double news_per_request = static_cast<double>(large.news - small.news) / 18'000.0;
+  constexpr auto kExtra = static_cast<double>(kLarge - kSmall);
+  const double news_per_request = static_cast<double>(large.news - small.news) / kExtra;
   const double curl_per_request =
-      static_cast<double>(large.curl_mallocs - small.curl_mallocs) / 18'000.0;
+      static_cast<double>(large.curl_mallocs - small.curl_mallocs) / kExtra;
   RecordProperty("operator_new_per_request", std::to_string(news_per_request));
   RecordProperty("libcurl_allocations_per_request", std::to_string(curl_per_request));
   std::cout << "operator new per request: " << news_per_request

@@ -62,6 +62,10 @@ SlistHandle make_header_list(const std::vector<Header>& headers) {
   return list;
 }
 
+bool sends_body(std::string_view method, std::string_view body) noexcept {
+  return !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+}
+
 void set_method_and_body(CURL* easy, std::string_view method, std::string_view body) {
   if (method == "GET" && body.empty()) {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
@@ -71,8 +75,7 @@ void set_method_and_body(CURL* easy, std::string_view method, std::string_view b
     curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
     return;
   }
-  const bool has_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  if (has_body) {
+  if (sends_body(method, body)) {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
   }

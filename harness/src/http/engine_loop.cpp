@@ -30,10 +30,6 @@ nanoseconds thread_cpu_time() noexcept {
 
 std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
-bool sends_body(const Request& r) noexcept {
-  return !r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
-}
-
 long receive_buffer_bytes(const EngineOptions& options, int connections) {
   if (options.receive_buffer_bytes != 0) return static_cast<long>(options.receive_buffer_bytes);
   if (connections <= 100) return CURL_MAX_WRITE_SIZE;
@@ -97,16 +93,7 @@ curl_slist* HeaderNodes::build(const std::vector<Header>& headers) {
   const std::size_t n = headers.size() + 1;
   if (lines_.size() < n) lines_.resize(n);
   if (nodes_.size() < n) nodes_.resize(n);
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    std::string& line = lines_[i];
-    line.assign(headers[i].name);
-    if (headers[i].value.empty()) {
-      line += ';';
-    } else {
-      line += ": ";
-      line += headers[i].value;
-    }
-  }
+  for (std::size_t i = 0; i < headers.size(); ++i) write_header_line(headers[i], lines_[i]);
   lines_[n - 1].assign("Expect:");  // see make_header_list: no 1 s wait on large bodies
   for (std::size_t i = 0; i < n; ++i) {
     nodes_[i].data = lines_[i].data();
@@ -197,7 +184,7 @@ void EngineLoop::apply_request(Slot& slot) {
     curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
     slot.applied_url.assign(r.url);
   }
-  const bool body = sends_body(r);
+  const bool body = sends_body(r.method, r.body);
   if (r.method != slot.applied_method || body != slot.applied_body) {
     curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
@@ -407,8 +394,7 @@ void EngineLoop::complete_transfers() {
     group.active = false;
     drain_group(group);
   }
-  active_groups_.clear();
-  publish();
+  active_groups_.clear();  // the loop publishes the counters after its next sending step
 }
 
 void EngineLoop::publish() noexcept {

@@ -101,17 +101,14 @@ void set_header(HttpArgs& a, std::string_view v, std::string_view shown, Problem
 }
 
 void set_rate(HttpArgs& a, std::string_view v, std::string_view shown, Problems& p) {
-  double rate = 0;
-  std::string_view text = v.ends_with("/s") ? v.substr(0, v.size() - 2) : v;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !(rate > 0) ||
-      rate > 10'000'000) {
+  const std::optional<double> rate = parse_rate_per_s(v);
+  if (!rate || !(*rate > 0) || *rate > 10'000'000) {
     p.add(std::string(shown) +
           " must be a rate in requests per second above 0 and at most 10000000, got " +
           in_quotes(v) + ".");
     return;
   }
-  a.rate_per_s = rate;
+  a.rate_per_s = *rate;
 }
 
 void set_profile(HttpArgs& a, std::string_view v, std::string_view, Problems& p) {

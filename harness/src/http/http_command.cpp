@@ -1,7 +1,6 @@
 #include "gauntlet/http/http_command.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/http/engine.hpp"
@@ -116,14 +115,10 @@ bool write_outputs(const HttpArgs& args, const RunResult& result, const EngineSt
                    std::ostream& err) {
   try {
     if (args.json_path) {
-      std::filesystem::path tmp = *args.json_path;
-      tmp += ".tmp";
-      {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << to_json(result).dump(2) << '\n';
-        if (!out.flush()) throw std::runtime_error("cannot write " + args.json_path->string());
-      }
-      std::filesystem::rename(tmp, *args.json_path);
+      // Like write_result_file: a stray invalid UTF-8 byte must not cost the whole report.
+      write_file_atomically(
+          *args.json_path,
+          to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + '\n');
     }
     if (args.csv_prefix) {
       CsvOptions csv;

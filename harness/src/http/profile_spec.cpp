@@ -30,14 +30,9 @@ class FieldReader {
       : spec_(spec), fields_(std::move(fields)), problems_(problems) {}
 
   double rate(std::size_t i, std::string_view name) {
-    std::string_view text = fields_[i];
-    if (text.ends_with("/s")) text.remove_suffix(2);
-    double value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0) {
-      complain(i, name, "a rate like 500 or 500/s");
-    }
-    return value;
+    const std::optional<double> value = parse_rate_per_s(fields_[i]);
+    if (!value || *value < 0) complain(i, name, "a rate like 500 or 500/s");
+    return value.value_or(0);
   }
 
   std::chrono::nanoseconds duration(std::size_t i, std::string_view name) {
@@ -124,6 +119,14 @@ RateProfile build(std::string_view kind, FieldReader& f) {
 }
 
 }  // namespace
+
+std::optional<double> parse_rate_per_s(std::string_view text) {
+  if (text.ends_with("/s")) text.remove_suffix(2);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
 
 RateProfile parse_profile_spec(std::string_view spec) {
   const std::vector<std::string_view> fields = split(spec, ':');

@@ -19,14 +19,18 @@ std::string_view to_string(HttpVersion version) noexcept {
 std::string header_line(const Header& header) {
   std::string line;
   line.reserve(header.name.size() + header.value.size() + 2);
-  line += header.name;
-  if (header.value.empty()) {
-    line += ';';  // curl's spelling of "send this header with no value"
-  } else {
-    line += ": ";
-    line += header.value;
-  }
+  write_header_line(header, line);
   return line;
+}
+
+void write_header_line(const Header& header, std::string& out) {
+  out.assign(header.name);
+  if (header.value.empty()) {
+    out += ';';  // curl's spelling of "send this header with no value"
+  } else {
+    out += ": ";
+    out += header.value;
+  }
 }
 
 namespace {

@@ -1,12 +1,11 @@
 #include "gauntlet/report/csv_reporter.hpp"
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
-#include <system_error>
 #include <vector>
+
+#include "gauntlet/report/format.hpp"
 
 namespace gauntlet {
 namespace {
@@ -38,18 +37,10 @@ class CsvRow {
   bool first_ = true;
 };
 
-std::string fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  std::string out = buf;
-  if (out.find('.') != std::string::npos) {
-    while (out.back() == '0') out.pop_back();
-    if (out.back() == '.') out.pop_back();
-  }
-  return out;
-}
+// Fixed decimals without trailing zeros, as every report writes them.
+using format_detail::trimmed_fixed;
 
-std::string ms(double us) { return fixed(us / 1000.0, 3); }
+std::string ms(double us) { return trimmed_fixed(us / 1000.0, 3); }
 
 double per_s(std::int64_t count, double duration_s) {
   return duration_s > 0 ? static_cast<double>(count) / duration_s : 0.0;
@@ -62,8 +53,8 @@ void stats_row(std::ostream& out, std::string_view type, std::string_view name, 
   row << type << name << s.total() << s.failed;
   row << ms(static_cast<double>(h.value_at_percentile(50))) << ms(h.mean())
       << ms(static_cast<double>(h.min())) << ms(static_cast<double>(h.max()));
-  row << fixed(content_bytes, 2) << fixed(per_s(s.total(), duration_s), 6)
-      << fixed(per_s(s.failed, duration_s), 6);
+  row << trimmed_fixed(content_bytes, 2) << trimmed_fixed(per_s(s.total(), duration_s), 6)
+      << trimmed_fixed(per_s(s.failed, duration_s), 6);
   for (double p : kLocustPercentiles) {
     if (h.empty()) {
       row << "N/A";
@@ -86,28 +77,6 @@ void failure_rows(std::ostream& out, std::string_view method, std::string_view n
     if (e.count == 0) continue;
     CsvRow row(out);
     row << method << name << error_text(static_cast<ErrorClass>(c), e) << e.count;
-  }
-}
-
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::system_error(errno ? errno : EIO, std::generic_category(),
-                              "cannot write " + path.string());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::system_error(ec, "cannot write " + path.string());
   }
 }
 
@@ -166,7 +135,8 @@ void CsvReporter::write_stats_history(std::ostream& out, const RunResult& result
     failed += p.failed;
     CsvRow row(out);
     row << start_s + p.second << p.active_vus << ""
-        << "Aggregated" << fixed(p.rps, 6) << fixed(static_cast<double>(p.failed), 6);
+        << "Aggregated" << trimmed_fixed(p.rps, 6)
+        << trimmed_fixed(static_cast<double>(p.failed), 6);
     for (double q : kLocustPercentiles) {
       const bool known = p.completed > 0 && (q == 50 || q == 95 || q == 99);
       row << (known ? ms(static_cast<double>(q == 50   ? p.p50_us
@@ -177,7 +147,7 @@ void CsvReporter::write_stats_history(std::ostream& out, const RunResult& result
     row << total << failed << "N/A"
         << "N/A"
         << "N/A"
-        << "N/A" << fixed(options_.average_content_bytes, 2);
+        << "N/A" << trimmed_fixed(options_.average_content_bytes, 2);
   }
 }
 
@@ -206,9 +176,9 @@ void write_csv_files(const std::string& prefix, const RunResult& result,
   reporter.write_stats_history(history, result);
   std::ostringstream failures;
   reporter.write_failures(failures, result);
-  write_atomically(prefix + "_stats.csv", stats.str());
-  write_atomically(prefix + "_stats_history.csv", history.str());
-  write_atomically(prefix + "_failures.csv", failures.str());
+  write_file_atomically(prefix + "_stats.csv", stats.str());
+  write_file_atomically(prefix + "_stats_history.csv", history.str());
+  write_file_atomically(prefix + "_failures.csv", failures.str());
 }
 
 }  // namespace gauntlet

@@ -3,41 +3,56 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <initializer_list>
+#include <optional>
 
 namespace gauntlet {
 namespace {
 
+struct Classified {
+  CURLcode code;
+  long status;
+  std::optional<ErrorClass> expected;  // nullopt: a success
+};
+
+void expect_classified(std::initializer_list<Classified> cases) {
+  for (const Classified& c : cases) {
+    EXPECT_EQ(classify_outcome(c.code, c.status), c.expected)
+        << curl_easy_strerror(c.code) << ", status " << c.status;
+  }
+}
+
 TEST(ClassifyOutcome, SuccessIsAnyCompletedTransferBelow400) {
-  EXPECT_EQ(classify_outcome(CURLE_OK, 200), std::nullopt);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 204), std::nullopt);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 302), std::nullopt);
+  expect_classified({{CURLE_OK, 200, std::nullopt},
+                     {CURLE_OK, 204, std::nullopt},
+                     {CURLE_OK, 302, std::nullopt}});
 }
 
 TEST(ClassifyOutcome, HttpErrorsByStatusRange) {
-  EXPECT_EQ(classify_outcome(CURLE_OK, 400), ErrorClass::kHttp4xx);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 499), ErrorClass::kHttp4xx);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 500), ErrorClass::kHttp5xx);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 599), ErrorClass::kHttp5xx);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 0), ErrorClass::kProtocol);
-  EXPECT_EQ(classify_outcome(CURLE_OK, 600), ErrorClass::kProtocol);
+  expect_classified({{CURLE_OK, 400, ErrorClass::kHttp4xx},
+                     {CURLE_OK, 499, ErrorClass::kHttp4xx},
+                     {CURLE_OK, 500, ErrorClass::kHttp5xx},
+                     {CURLE_OK, 599, ErrorClass::kHttp5xx},
+                     {CURLE_OK, 0, ErrorClass::kProtocol},
+                     {CURLE_OK, 600, ErrorClass::kProtocol}});
 }
 
 TEST(ClassifyOutcome, TransportFailuresByCurlCode) {
-  EXPECT_EQ(classify_outcome(CURLE_COULDNT_CONNECT, 0), ErrorClass::kConnect);
-  EXPECT_EQ(classify_outcome(CURLE_COULDNT_RESOLVE_HOST, 0), ErrorClass::kDns);
-  EXPECT_EQ(classify_outcome(CURLE_OPERATION_TIMEDOUT, 0), ErrorClass::kTimeout);
-  EXPECT_EQ(classify_outcome(CURLE_OPERATION_TIMEDOUT, 200), ErrorClass::kTimeout);
-  EXPECT_EQ(classify_outcome(CURLE_SSL_CONNECT_ERROR, 0), ErrorClass::kTls);
-  EXPECT_EQ(classify_outcome(CURLE_PEER_FAILED_VERIFICATION, 0), ErrorClass::kTls);
-  EXPECT_EQ(classify_outcome(CURLE_GOT_NOTHING, 0), ErrorClass::kProtocol);
-  EXPECT_EQ(classify_outcome(CURLE_PARTIAL_FILE, 200), ErrorClass::kProtocol);
-  EXPECT_EQ(classify_outcome(CURLE_WEIRD_SERVER_REPLY, 0), ErrorClass::kProtocol);
+  expect_classified({{CURLE_COULDNT_CONNECT, 0, ErrorClass::kConnect},
+                     {CURLE_COULDNT_RESOLVE_HOST, 0, ErrorClass::kDns},
+                     {CURLE_OPERATION_TIMEDOUT, 0, ErrorClass::kTimeout},
+                     {CURLE_OPERATION_TIMEDOUT, 200, ErrorClass::kTimeout},
+                     {CURLE_SSL_CONNECT_ERROR, 0, ErrorClass::kTls},
+                     {CURLE_PEER_FAILED_VERIFICATION, 0, ErrorClass::kTls},
+                     {CURLE_GOT_NOTHING, 0, ErrorClass::kProtocol},
+                     {CURLE_PARTIAL_FILE, 200, ErrorClass::kProtocol},
+                     {CURLE_WEIRD_SERVER_REPLY, 0, ErrorClass::kProtocol}});
 }
 
 TEST(ClassifyOutcome, AResetIsAConnectFailureBeforeTheResponseAndProtocolAfter) {
-  EXPECT_EQ(classify_outcome(CURLE_RECV_ERROR, 0), ErrorClass::kConnect);
-  EXPECT_EQ(classify_outcome(CURLE_SEND_ERROR, 0), ErrorClass::kConnect);
-  EXPECT_EQ(classify_outcome(CURLE_RECV_ERROR, 200), ErrorClass::kProtocol);
+  expect_classified({{CURLE_RECV_ERROR, 0, ErrorClass::kConnect},
+                     {CURLE_SEND_ERROR, 0, ErrorClass::kConnect},
+                     {CURLE_RECV_ERROR, 200, ErrorClass::kProtocol}});
 }
 
 TEST(DescribeOutcome, NamesTheHttpCode) {

@@ -18,6 +18,16 @@ std::string problems_of(std::string_view spec) {
   return "";
 }
 
+TEST(ParseRatePerS, AcceptsANumberWithOrWithoutPerSecondAndNothingElse) {
+  EXPECT_EQ(parse_rate_per_s("500"), 500.0);
+  EXPECT_EQ(parse_rate_per_s("0.5/s"), 0.5);
+  EXPECT_EQ(parse_rate_per_s("-3"), -3.0);  // the range is the caller's to check
+  EXPECT_EQ(parse_rate_per_s(""), std::nullopt);
+  EXPECT_EQ(parse_rate_per_s("/s"), std::nullopt);
+  EXPECT_EQ(parse_rate_per_s("500/m"), std::nullopt);
+  EXPECT_EQ(parse_rate_per_s("5x"), std::nullopt);
+}
+
 TEST(ProfileSpec, ParsesEveryKind) {
   const auto constant = std::get<ConstantRate>(parse_profile_spec("constant:500/s:30s").shape());
   EXPECT_EQ(constant.rate_per_s, 500);

@@ -12,6 +12,7 @@
 //   chaos:MIN:MAX:MAX_STEP:INTERVAL:DURATION[:SEED]  chaos:100:1000:200:1s:1m:42
 //
 // Only syntax lives here; the meaning (rate curves, validation of values) is gauntlet::load's.
+#include <optional>
 #include <string_view>
 
 #include "gauntlet/load/rate_profile.hpp"
@@ -22,5 +23,9 @@ namespace gauntlet {
 // field and quoting the text, e.g.
 //   --profile "ramp:0:x:10s": field 3 (to) must be a rate like 500 or 500/s, got "x".
 RateProfile parse_profile_spec(std::string_view spec);
+
+// A rate as written on the command line, "500" or "500/s" (requests per second); nullopt unless
+// the whole text is such a number. The range is the caller's to check.
+std::optional<double> parse_rate_per_s(std::string_view text);
 
 }  // namespace gauntlet

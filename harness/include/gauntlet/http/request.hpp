@@ -36,6 +36,10 @@ struct Request {
 // otherwise drop).
 std::string header_line(const Header& header);
 
+// The same line written into `out` (replacing its text), reusing its capacity: the engine
+// rebuilds its header lines per request without allocating.
+void write_header_line(const Header& header, std::string& out);
+
 // Case-insensitive ASCII comparison of header names.
 bool header_name_equals(std::string_view a, std::string_view b) noexcept;
 
