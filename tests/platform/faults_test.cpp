@@ -110,10 +110,12 @@ TEST_F(PlatformE2E, KilledServicesAreRestartedBySupervisorAndServeAgain) {
     if (!platform().is_managed(s)) {
       GTEST_SKIP() << service_name(s) << " is external: it cannot be killed";
     }
+    const std::uint64_t restarts_before = platform().restarts(s);
     const pid_t victim = platform().kill9(s);
     const auto back = platform().wait_restarted(s, victim, kRestartPatience);
     ASSERT_TRUE(back.has_value()) << service_name(s) << " was not restarted after SIGKILL";
     EXPECT_NE(*back, victim);
+    EXPECT_EQ(platform().restarts(s), restarts_before + 1) << "not restarted by the supervisor";
     EXPECT_EQ(::kill(victim, 0), -1) << service_name(s) << " pid " << victim << " still exists";
   }
   const Response r = authed_client().post_json(

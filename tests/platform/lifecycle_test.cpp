@@ -21,6 +21,7 @@
 #include "fixtures/platform.hpp"
 #include "gauntlet/http/client.hpp"
 #include "gauntlet/metrics/build_paths.hpp"
+#include "gauntlet/pg/migrations.hpp"
 #include "gauntlet/process/process_error.hpp"
 
 namespace gauntlet {
@@ -105,9 +106,19 @@ TEST(PlatformLifecycle, AFailedStartStopsEverythingStartedAndKeepsTheLogs) {
   options.logs_root = scratch / "logs";
   const std::set<pid_t> children_before = live_children();
 
-  EXPECT_THROW(Platform(options, std::cerr), ProcessError);
+  std::ostringstream platform_log;
+  EXPECT_THROW(Platform(options, platform_log), ProcessError);
+  std::cerr << platform_log.str();
 
   EXPECT_EQ(live_children(), children_before) << "a service of the failed start survived";
+  // The cluster is no child of ours (pg_ctl daemonizes it): find it by its directory.
+  const std::string text_log = platform_log.str();
+  const auto in = text_log.find(" in /", text_log.find("embedded PostgreSQL at "));
+  ASSERT_NE(in, std::string::npos) << "the embedded cluster was never started:\n" << text_log;
+  const fs::path db_dir = text_log.substr(in + 4, text_log.find(',', in) - in - 4);
+  EXPECT_TRUE(all_gone(processes_mentioning(db_dir.string()), std::chrono::milliseconds(5000)))
+      << "a PostgreSQL process of the failed start survived";
+  EXPECT_FALSE(fs::exists(db_dir)) << db_dir;
   std::vector<fs::path> kept;
   for (const auto& entry : fs::directory_iterator(options.logs_root)) kept.push_back(entry.path());
   ASSERT_EQ(kept.size(), 1U) << "the run directory was not kept";
@@ -135,7 +146,8 @@ TEST(PlatformLifecycle, ComesUpFromNothingAndLeavesNoProcessPortOrDirectoryBehin
   {
     pqxx::connection conn(platform->database_url());
     pqxx::nontransaction tx(conn);
-    EXPECT_GT(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM schema_migrations")[0].as<std::size_t>(),
+              list_migrations(platform->options().schema_dir).size());
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM campaigns")[0].as<int>(), 1);  // the seed only
   }
   for (const pid_t pid : pids) EXPECT_TRUE(process_alive(pid)) << pid;

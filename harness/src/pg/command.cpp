@@ -17,6 +17,7 @@
 #include "gauntlet/pg/pg_binaries.hpp"
 #include "gauntlet/process/log_tail.hpp"
 #include "gauntlet/process/process_error.hpp"
+#include "gauntlet/process/shell_quote.hpp"
 
 namespace gauntlet::pg_detail {
 namespace {
@@ -45,9 +46,9 @@ int open_output(const Command& command) {
   const int fd = ::open(command.output.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw ProcessError("Cannot open " + command.output.string() + ": " + std::strerror(errno) + ".",
-                       command_line(command.argv));
+                       shell_command_line(command.argv));
   }
-  const std::string banner = "$ " + command_line(command.argv) + "\n";
+  const std::string banner = "$ " + shell_command_line(command.argv) + "\n";
   [[maybe_unused]] const auto n = ::write(fd, banner.data(), banner.size());
   return fd;
 }
@@ -68,17 +69,6 @@ std::optional<int> wait_until(pid_t pid, SteadyClock::time_point deadline) {
 
 }  // namespace
 
-std::string command_line(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& word : argv) {
-    if (!out.empty()) out += ' ';
-    const bool plain =
-        !word.empty() && word.find_first_of(" \t'\"\\$`*?&;|<>()") == std::string::npos;
-    out += plain ? word : "'" + word + "'";
-  }
-  return out;
-}
-
 ExitStatus run_command(const Command& command) {
   std::vector<std::string> words = command.argv;
   std::vector<char*> argv;  // built before fork: the child may only make async-signal-safe calls
@@ -93,7 +83,7 @@ ExitStatus run_command(const Command& command) {
   ::close(out_fd);
   if (pid < 0) {
     throw ProcessError(std::string("fork failed: ") + std::strerror(fork_errno) + ".",
-                       command_line(command.argv));
+                       shell_command_line(command.argv));
   }
   const auto status = wait_until(pid, SteadyClock::now() + command.timeout);
   if (status) return ExitStatus::from_wait_status(*status);
@@ -103,7 +93,7 @@ ExitStatus run_command(const Command& command) {
   ::waitpid(pid, &ignored, 0);
   throw ProcessError("The command did not finish within " +
                          std::to_string(command.timeout.count()) + "ms and was killed.",
-                     command_line(command.argv), std::nullopt, read_log_tail(command.output));
+                     shell_command_line(command.argv), std::nullopt, read_log_tail(command.output));
 }
 
 std::optional<RunAsUser> run_as_for_root() {

@@ -20,9 +20,6 @@ struct Command {
   std::chrono::milliseconds timeout{60'000};
 };
 
-// Shell-quoted, for messages.
-std::string command_line(const std::vector<std::string>& argv);
-
 // Runs the command to completion and returns how it ended. Throws ProcessError (with the tail
 // of the output file) when it cannot be started or runs past its timeout; it is then killed with
 // its process group.

@@ -11,16 +11,15 @@ namespace gauntlet {
 
 struct PooledConnection::State {
   std::string url;
-  std::size_t size = 0;
   std::chrono::milliseconds wait_timeout{0};
 
   mutable std::mutex mutex;
   std::condition_variable returned;
   std::vector<std::unique_ptr<pqxx::connection>> idle;  // guarded by mutex
-  PoolStats stats;                                      // guarded by mutex
+  PoolStats stats;                                      // guarded by mutex; stats.size is the bound
 
   // Takes a slot: true with `out` set to an idle connection, or true with `out` null when the
-  // caller may open a new one; false when all `size` are lent. The caller holds the lock.
+  // caller may open a new one; false when all stats.size are lent. The caller holds the lock.
   bool take(std::unique_ptr<pqxx::connection>& out) {
     while (!idle.empty()) {
       out = std::move(idle.back());
@@ -30,7 +29,7 @@ struct PooledConnection::State {
       --stats.open;
       ++stats.replaced;
     }
-    if (stats.open < size) {
+    if (stats.open < stats.size) {
       ++stats.open;  // reserve the slot; opened outside the lock
       return true;
     }
@@ -93,7 +92,6 @@ ConnectionPool::ConnectionPool(std::string url, std::size_t size,
   }
   problems.throw_if_any();
   state_->url = std::move(url);
-  state_->size = size;
   state_->wait_timeout = wait_timeout;
   state_->stats.size = size;
 }
@@ -110,7 +108,7 @@ PooledConnection ConnectionPool::acquire() {
       const auto deadline = std::chrono::steady_clock::now() + s.wait_timeout;
       if (!s.returned.wait_until(lock, deadline, [&] { return s.take(conn); })) {
         ++s.stats.timeouts;
-        throw PoolTimeout(s.wait_timeout, s.size);
+        throw PoolTimeout(s.wait_timeout, s.stats.size);
       }
     }
     ++s.stats.in_use;

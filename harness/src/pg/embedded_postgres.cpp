@@ -20,6 +20,7 @@
 #include "gauntlet/process/free_port.hpp"
 #include "gauntlet/process/log_tail.hpp"
 #include "gauntlet/process/process_error.hpp"
+#include "gauntlet/process/shell_quote.hpp"
 
 namespace gauntlet {
 
@@ -150,8 +151,8 @@ void EmbeddedPostgres::Impl::initdb() {
       "--encoding=UTF8",     "--locale=C", "--no-sync"};
   const ExitStatus status = tool(argv);
   if (!status.success()) {
-    throw ProcessError("initdb failed for " + data_dir().string() + ".",
-                       pg_detail::command_line(argv), status, read_log_tail(commands_log()));
+    throw ProcessError("initdb failed for " + data_dir().string() + ".", shell_command_line(argv),
+                       status, read_log_tail(commands_log()));
   }
   std::ofstream(data_dir() / "postgresql.conf", std::ios::app) << "\ninclude 'gauntlet.conf'\n";
 }
@@ -194,7 +195,7 @@ void EmbeddedPostgres::Impl::start_server(bool may_change_port) {
       throw ProcessError(
           "pg_ctl could not start PostgreSQL on 127.0.0.1:" + std::to_string(port) +
               " (server log " + server_log().string() + ").",
-          pg_detail::command_line(argv), status,
+          shell_command_line(argv), status,
           read_log_tail(commands_log(), 3) + log);  // pg_ctl's words, then the server's
     }
   }

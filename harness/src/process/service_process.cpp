@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "gauntlet/process/http_probe.hpp"
+#include "gauntlet/process/shell_quote.hpp"
 
 namespace gauntlet {
 
@@ -55,15 +56,6 @@ struct ChildSetup : bp::extend::handler {
     ::setpgid(exec.pid, exec.pid);
   }
 };
-
-std::string shell_quote(const std::string& word) {
-  if (!word.empty() && word.find_first_of(" \t\n'\"\\$`*?&;|<>()[]{}!#~") == std::string::npos) {
-    return word;
-  }
-  std::string out = "'";
-  for (const char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 }  // namespace
 
