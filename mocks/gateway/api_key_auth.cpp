@@ -1,10 +1,9 @@
 #include "api_key_auth.hpp"
 
-#include <openssl/sha.h>
-
 #include <pqxx/pqxx>
 
 #include "gauntlet/mocks/db.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 
 namespace gauntlet::mocks {
 
@@ -27,19 +26,6 @@ std::optional<std::string> ApiKeyAuth::token_of(const Headers& headers) {
   }
   if (const auto key = headers.find("X-API-Key"); key && !key->empty()) return std::string(*key);
   return std::nullopt;
-}
-
-std::string ApiKeyAuth::sha256_hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * SHA256_DIGEST_LENGTH);
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
 }
 
 std::optional<std::string> ApiKeyAuth::authenticate(const Headers& headers, time_point now) {

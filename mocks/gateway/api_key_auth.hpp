@@ -27,7 +27,6 @@ class ApiKeyAuth {
 
   // The token from "Authorization: Bearer <token>", else from "X-API-Key", else nullopt.
   static std::optional<std::string> token_of(const Headers& headers);
-  static std::string sha256_hex(std::string_view text);
 
   // The caller's identity (SHA-256 hex of the token) if the token is valid, else nullopt. A
   // database failure propagates (the gateway answers 503, not 401).

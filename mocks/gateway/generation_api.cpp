@@ -9,6 +9,7 @@
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/mocks/db.hpp"
 #include "gauntlet/mocks/http_error.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 #include "gauntlet/mocks/uuid.hpp"
 
 namespace gauntlet::mocks {
@@ -149,7 +150,7 @@ Response GenerationApi::upload_asset(const Request& req, const std::string& owne
     throw HttpError(413, "an asset may be at most " + std::to_string(kMaxAssetBytes) +
                              " bytes, got " + std::to_string(req.body.size()));
   }
-  const std::string sha = ApiKeyAuth::sha256_hex(req.body);
+  const std::string sha = sha256_hex(req.body);
   std::string uri = "sha256:" + sha;
   if (!assets_dir_.empty()) {
     const std::filesystem::path path = std::filesystem::path(assets_dir_) / sha;

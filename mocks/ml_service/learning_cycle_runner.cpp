@@ -5,7 +5,7 @@
 #include "ctr_model.hpp"
 #include "cube_literal.hpp"
 #include "db_access.hpp"
-#include "sha256_hex.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 #include "text_embedding.hpp"
 
 namespace gauntlet::mocks {

@@ -6,7 +6,7 @@
 #include "ctr_model.hpp"
 #include "db_access.hpp"
 #include "gauntlet/config_error.hpp"
-#include "sha256_hex.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 
 namespace gauntlet::mocks {
 namespace {

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "gauntlet/mocks/sha256_hex.hpp"
+
 namespace gauntlet::mocks {
 namespace {
 
@@ -17,23 +19,6 @@ using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string hex(const Digest& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0f];
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  Digest digest{};
-  SHA256(bytes(data), data.size(), digest.data());
-  return hex(digest);
 }
 
 std::string base64(const unsigned char* data, std::size_t size) {

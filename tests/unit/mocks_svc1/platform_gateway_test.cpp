@@ -10,6 +10,7 @@
 
 #include "gateway_service.hpp"
 #include "gauntlet/mocks/http_server.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 #include "local_server_options.hpp"
 #include "pg_cluster_test.hpp"
 #include "render_worker_pool.hpp"
@@ -74,8 +75,7 @@ class GatewayDbTest : public gauntlet::testing::MigratedDbTest {
         "INSERT INTO users (email) VALUES ('a@example.com');"
         "INSERT INTO campaigns (user_id, ad_account_id, name, objective, daily_budget_cents) "
         "  VALUES (1, 'act_1', 'c', 'sales', 1000);");
-    tx.exec_params("INSERT INTO api_keys (user_id, key_hash) VALUES (1, $1)",
-                   ApiKeyAuth::sha256_hex(kDbKey));
+    tx.exec_params("INSERT INTO api_keys (user_id, key_hash) VALUES (1, $1)", sha256_hex(kDbKey));
     tx.commit();
     pool_ = std::make_unique<ConnectionPool>(url_, 8, 5s);
   }

@@ -1,9 +1,8 @@
-// Retry scheduling of the gateway (should_retry + full-jitter backoff) and of meta-publisher
-// (Backoff bounds per attempt), and the per-key rate limiter, on fake time.
+// The gateway's retry decision (should_retry) and per-key rate limiter, on fake time. The
+// full-jitter delays themselves are mocks::Backoff's, tested in tests/unit/mocks/backoff_test.cpp.
 #include <gtest/gtest.h>
 
 #include "downstream.hpp"
-#include "gauntlet/mocks/backoff.hpp"
 #include "key_rate_limiter.hpp"
 
 namespace gauntlet::mocks {
@@ -22,31 +21,6 @@ TEST(GatewayRetry, RetriesTransportFailuresAndGatewayErrorsOfRetryableRequestsOn
   EXPECT_FALSE(should_retry(1, p, true, 429));
   EXPECT_FALSE(should_retry(1, p, false, std::nullopt));  // a plain POST is never repeated
   EXPECT_FALSE(should_retry(3, p, true, 503));            // out of attempts
-}
-
-TEST(GatewayRetry, BackoffDelaysStayUnderTheExponentialCeiling) {
-  Backoff b({.base = 50ms, .cap = 2s, .multiplier = 2.0}, 7);
-  for (std::uint32_t attempt = 0; attempt < 10; ++attempt) {
-    const auto ceiling = b.ceiling(attempt);
-    EXPECT_EQ(ceiling, std::min<std::chrono::nanoseconds>(2s, 50ms * (1 << attempt)));
-    for (int i = 0; i < 50; ++i) {
-      const auto d = b.next_delay(attempt);
-      EXPECT_GE(d.count(), 0);
-      EXPECT_LE(d, ceiling);
-    }
-  }
-}
-
-TEST(GatewayRetry, FullJitterSpreadsDelaysAcrossTheWholeRange) {
-  Backoff b({.base = 100ms, .cap = 10s, .multiplier = 2.0}, 11);
-  int low = 0, high = 0;
-  for (int i = 0; i < 400; ++i) {
-    const auto d = b.next_delay(3);  // ceiling 800 ms
-    if (d < 200ms) ++low;
-    if (d > 600ms) ++high;
-  }
-  EXPECT_GT(low, 50);  // ~100 expected each side for a uniform draw
-  EXPECT_GT(high, 50);
 }
 
 TEST(GatewayRateLimit, EachKeyGetsItsOwnBurstThenRefusesWithAWait) {

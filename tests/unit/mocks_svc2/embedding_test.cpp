@@ -5,7 +5,7 @@
 
 #include "cube_literal.hpp"
 #include "gauntlet/config_error.hpp"
-#include "sha256_hex.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 #include "stand_in_compute.hpp"
 #include "text_embedding.hpp"
 

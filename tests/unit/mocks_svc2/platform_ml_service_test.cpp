@@ -9,9 +9,9 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "gauntlet/mocks/sha256_hex.hpp"
 #include "ml_service.hpp"
 #include "pg_cluster_test.hpp"
-#include "sha256_hex.hpp"
 
 namespace gauntlet::mocks {
 namespace {

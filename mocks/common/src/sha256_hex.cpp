@@ -1,4 +1,4 @@
-#include "sha256_hex.hpp"
+#include "gauntlet/mocks/sha256_hex.hpp"
 
 #include <openssl/evp.h>
 
