@@ -6,7 +6,7 @@
 #include <array>
 #include <chrono>
 
-#include "../../harness/src/http/engine_loop.hpp"  // HeaderNodes: internal to the engine
+#include "../../harness/src/http/curl_transport.hpp"  // HeaderNodes: internal to the engine
 #include "gauntlet/http/outcome.hpp"
 #include "gauntlet/http/request_source.hpp"
 #include "gauntlet/metrics/recorder.hpp"

@@ -11,6 +11,7 @@
 #include "gauntlet/http/target_check.hpp"
 #include "gauntlet/load/format.hpp"
 #include "gauntlet/report/format.hpp"
+#include "native_http.hpp"
 
 namespace gauntlet {
 namespace {
@@ -90,8 +91,29 @@ Engine::Engine(EngineOptions options, RequestSource source)
   options_.validate(problems);
   const std::string& url = source_.sample().url;
   if (url.empty()) problems.add("engine request URL is empty; give the target's URL.");
+  if (!url.empty()) check_native(problems);
   problems.throw_if_any();
   require_http_version_support(options_.http_version);
+}
+
+void Engine::check_native(Problems& problems) const {
+  const Request& sample = source_.sample();
+  if (options_.kind == EngineKind::kNative &&
+      !native_engine_supports(sample.url, options_.http_version)) {
+    problems.add("engine.kind native carries plain-text http:// at http/1.1 only, got \"" +
+                 sample.url + "\" at " + std::string(to_string(options_.http_version)) +
+                 "; use the curl engine (or auto, which picks it).");
+    return;
+  }
+  if (resolve_engine_kind(options_.kind, sample.url, options_.http_version) != EngineKind::kNative)
+    return;
+  try {
+    const HttpTarget target = parse_http_target(sample.url);
+    std::string head;
+    write_request_head(sample, target.authority, target.path_query, head);
+  } catch (const std::invalid_argument& e) {
+    problems.add(std::string("engine request: ") + e.what() + ".");
+  }
 }
 
 EngineStats Engine::run(Recorder& recorder, std::stop_token stop, const ProgressFn& on_progress) {

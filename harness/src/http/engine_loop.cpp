@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <system_error>
 
-#include "curl_options.hpp"
 #include "gauntlet/http/outcome.hpp"
 #include "gauntlet/http/redact.hpp"
 
@@ -28,50 +27,11 @@ nanoseconds thread_cpu_time() noexcept {
   return std::chrono::seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec);
 }
 
-std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
-
-long receive_buffer_bytes(const EngineOptions& options, int connections) {
-  if (options.receive_buffer_bytes != 0) return static_cast<long>(options.receive_buffer_bytes);
-  if (connections <= 100) return CURL_MAX_WRITE_SIZE;
-  return connections <= 1000 ? 4096L : 1024L;
-}
-
 [[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
 }  // namespace
-
-// A multi handle with its own connection cache and timer, driving up to kConnectionsPerMulti
-// connections of the loop. Its sockets share the loop's epoll set; their events carry the group's
-// index in the upper 32 bits.
-struct EngineLoop::Group {
-  EngineLoop* loop = nullptr;
-  std::uint32_t index = 0;
-  MultiHandle multi;
-  SteadyClock::time_point deadline = SteadyClock::time_point::max();
-  bool active = false;
-};
-
-namespace {
-constexpr std::uint64_t kWakeEvent = ~std::uint64_t{0};
-}  // namespace
-
-// One connection: an easy handle set up once and reused for every request it carries.
-struct EngineLoop::Slot {
-  EasyHandle easy;
-  Group* group = nullptr;
-  Request own;                       // generator mode: this connection's request, reused
-  const Request* request = nullptr;  // what apply_request() set up: `own` or the template
-  HeaderNodes headers;
-  std::string applied_url;
-  std::string applied_method;
-  bool applied_body = false;
-  bool busy = false;
-  SteadyClock::time_point intended{};
-  SteadyClock::time_point sent{};
-  std::array<char, CURL_ERROR_SIZE> errbuf{};
-};
 
 UniqueFd::~UniqueFd() {
   if (fd_ >= 0) ::close(fd_);
@@ -89,19 +49,6 @@ void WaitQueue::pop() noexcept {
   --size_;
 }
 
-curl_slist* HeaderNodes::build(const std::vector<Header>& headers) {
-  const std::size_t n = headers.size() + 1;
-  if (lines_.size() < n) lines_.resize(n);
-  if (nodes_.size() < n) nodes_.resize(n);
-  for (std::size_t i = 0; i < headers.size(); ++i) write_header_line(headers[i], lines_[i]);
-  lines_[n - 1].assign("Expect:");  // see make_header_list: no 1 s wait on large bodies
-  for (std::size_t i = 0; i < n; ++i) {
-    nodes_[i].data = lines_[i].data();
-    nodes_[i].next = i + 1 < n ? &nodes_[i + 1] : nullptr;
-  }
-  return nodes_.data();
-}
-
 EngineLoop::EngineLoop(const EngineOptions& options, const RequestSource& source, LoopPlan plan)
     : options_(options),
       source_(source),
@@ -112,125 +59,26 @@ EngineLoop::EngineLoop(const EngineOptions& options, const RequestSource& source
   if (wake_fd_.get() < 0) throw_errno("eventfd for an engine loop");
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = kWakeEvent;
+  ev.data.u64 = kWakeEventData;
   if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev) != 0) {
     throw_errno("epoll_ctl for the engine's wake-up descriptor");
   }
-  const int group_count = (plan_.connections + kConnectionsPerMulti - 1) / kConnectionsPerMulti;
-  for (int g = 0; g < group_count; ++g) {
-    auto group = std::make_unique<Group>();
-    group->loop = this;
-    group->index = static_cast<std::uint32_t>(g);
-    group->multi = make_multi_handle();
-    CURLM* multi = group->multi.get();
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &EngineLoop::on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, group.get());
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &EngineLoop::on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, group.get());
-    // Keep every connection of the group cached between requests (keep-alive), none beyond.
-    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(kConnectionsPerMulti));
-    groups_.push_back(std::move(group));
-  }
-  active_groups_.reserve(groups_.size());
-  done_.reserve(kConnectionsPerMulti);
   events_.resize(static_cast<std::size_t>(std::min(plan_.connections + 1, 1024)));
-  slots_.reserve(static_cast<std::size_t>(plan_.connections));
+  slots_.resize(static_cast<std::size_t>(plan_.connections));
   free_.reserve(static_cast<std::size_t>(plan_.connections));
-  for (int i = 0; i < plan_.connections; ++i) {
-    slots_.push_back(std::make_unique<Slot>());
-    slots_.back()->group = groups_[static_cast<std::size_t>(i / kConnectionsPerMulti)].get();
-    setup_slot(*slots_.back());
-    free_.push_back(slots_.back().get());
-  }
+  // Popped from the back: connection 0 is used first.
+  for (int i = plan_.connections - 1; i >= 0; --i) free_.push_back(i);
+  const TransportSetup setup{options_, source_, plan_.connections, epoll_fd_.get(), *this};
+  transport_ = resolve_engine_kind(options_.kind, source_.sample().url, options_.http_version) ==
+                       EngineKind::kNative
+                   ? make_native_transport(setup)
+                   : make_curl_transport(setup);
+  stats_.engine = std::string(transport_->name());
   if (plan_.curve != nullptr) waiting_.emplace(kWaitCapacity);
   for (std::vector<std::string>& seen : seen_errors_) seen.reserve(kMaxSamplesPerClass);
 }
 
-EngineLoop::~EngineLoop() {
-  // Handles still in the multi (an exception mid-run) leave it before either is cleaned up.
-  for (const auto& slot : slots_) {
-    if (slot->busy) curl_multi_remove_handle(slot->group->multi.get(), slot->easy.get());
-  }
-}
-
-void EngineLoop::setup_slot(Slot& slot) {
-  slot.easy = make_easy_handle();
-  CURL* easy = slot.easy.get();
-  CurlCommonOptions common;
-  common.connect_timeout = options_.connect_timeout;
-  common.timeout = options_.timeout;
-  common.http_version = options_.http_version;
-  common.verify_tls = options_.verify_tls;
-  set_common_options(easy, common);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &slot);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, slot.errbuf.data());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &discard_body);
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, receive_buffer_bytes(options_, plan_.connections));
-  if (options_.http_version != HttpVersion::kHttp1_1) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-  if (source_.is_fixed()) {
-    slot.request = &source_.sample();  // shared, read-only: one copy of a large body per engine
-    apply_request(slot);
-  } else {
-    slot.request = &slot.own;
-  }
-}
-
-// Sets only what changed since this connection's previous request: libcurl copies a URL or a
-// custom method when it is set, so unchanged ones are left alone.
-void EngineLoop::apply_request(Slot& slot) {
-  CURL* easy = slot.easy.get();
-  const Request& r = *slot.request;
-  if (r.url != slot.applied_url) {
-    curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
-    slot.applied_url.assign(r.url);
-  }
-  const bool body = sends_body(r.method, r.body);
-  if (r.method != slot.applied_method || body != slot.applied_body) {
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    set_method_and_body(easy, r.method, r.body);
-    slot.applied_method.assign(r.method);
-    slot.applied_body = body;
-  } else if (body) {
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.empty() ? "" : r.body.data());
-  }
-  curl_slist* headers =
-      source_.is_fixed() ? fixed_headers_.build(r.headers) : slot.headers.build(r.headers);
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-}
-
-int EngineLoop::on_socket(CURL*, curl_socket_t s, int what, void* userp, void* socketp) {
-  auto* group = static_cast<Group*>(userp);
-  const int epfd = group->loop->epoll_fd_.get();
-  if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(epfd, EPOLL_CTL_DEL, s, nullptr);
-    curl_multi_assign(group->multi.get(), s, nullptr);
-    return 0;
-  }
-  epoll_event ev{};
-  ev.events =
-      ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0U) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0U);
-  ev.data.u64 = (std::uint64_t{group->index} << 32) | static_cast<std::uint32_t>(s);
-  // socketp marks a descriptor already in the epoll set, saving a failed syscall per change.
-  if (socketp == nullptr) {
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
-      epoll_ctl(epfd, EPOLL_CTL_MOD, s, &ev);
-    }
-    curl_multi_assign(group->multi.get(), s, group);
-  } else if (epoll_ctl(epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-    epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
-  }
-  return 0;
-}
-
-int EngineLoop::on_timer(CURLM*, long timeout_ms, void* userp) {
-  auto* group = static_cast<Group*>(userp);
-  group->deadline = timeout_ms < 0 ? time_point::max()
-                                   : SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
-  return 0;
-}
+EngineLoop::~EngineLoop() = default;
 
 bool EngineLoop::has_budget() const noexcept {
   return plan_.request_limit == 0 || static_cast<std::int64_t>(sequence_) < plan_.request_limit;
@@ -238,26 +86,29 @@ bool EngineLoop::has_budget() const noexcept {
 
 bool EngineLoop::may_send_more() const noexcept { return sending_ && has_budget(); }
 
-void EngineLoop::start(Slot& slot, time_point intended, time_point now) {
-  if (!source_.is_fixed()) {
-    try {
+void EngineLoop::start(int index, time_point intended, time_point now) {
+  Slot& slot = slots_[static_cast<std::size_t>(index)];
+  try {
+    if (source_.is_fixed()) {
+      transport_->begin(index, source_.sample());
+    } else {
       source_.fill(sequence_, plan_.index, slot.own);
-      apply_request(slot);
-    } catch (const std::exception& e) {
-      // A generator that throws is user code failing: counted, never fatal to the run.
-      ++sequence_;
-      shard_->record_iteration(now - intended, ErrorClass::kException, now);
-      ++failed_;
-      ++stats_.completed;
-      shard_->record_error_message("", ErrorClass::kException, e.what());
-      free_.push_back(&slot);
-      return;
+      transport_->begin(index, slot.own);
     }
+  } catch (const std::exception& e) {
+    // A generator that throws, or a request the transport cannot send, is user code failing:
+    // counted, never fatal to the run.
+    ++sequence_;
+    shard_->record_iteration(now - intended, ErrorClass::kException, now);
+    ++failed_;
+    ++stats_.completed;
+    shard_->record_error_message("", ErrorClass::kException, e.what());
+    free_.push_back(index);
+    return;
   }
   slot.intended = intended;
   slot.sent = now;
   slot.busy = true;
-  curl_multi_add_handle(slot.group->multi.get(), slot.easy.get());
   ++sequence_;
   ++in_flight_;
   ++stats_.sent;
@@ -296,9 +147,9 @@ void EngineLoop::release_arrivals(time_point now) {
     const time_point intended = *next_arrival_;
     stats_.scheduling_lag.record(to_us(now - intended));
     if (!free_.empty() && waiting_->empty()) {
-      Slot* slot = free_.back();
+      const int slot = free_.back();
       free_.pop_back();
-      start(*slot, intended, now);
+      start(slot, intended, now);
     } else if (!waiting_->push(intended)) {
       drop(now);
     } else {
@@ -309,7 +160,7 @@ void EngineLoop::release_arrivals(time_point now) {
   }
 }
 
-void EngineLoop::reuse_or_free(Slot& slot, time_point now) {
+void EngineLoop::reuse_or_free(int slot, time_point now) {
   if (waiting_) {
     expire_waiting(now);
     if (!waiting_->empty()) {
@@ -318,19 +169,19 @@ void EngineLoop::reuse_or_free(Slot& slot, time_point now) {
       start(slot, intended, now);
       return;
     }
-    free_.push_back(&slot);
+    free_.push_back(slot);
     return;
   }
   if (may_send_more()) {
     start(slot, now, now);
   } else {
-    free_.push_back(&slot);
+    free_.push_back(slot);
   }
 }
 
-void EngineLoop::note_error(ErrorClass error, CURLcode code, long status, const char* detail) {
+void EngineLoop::note_error(ErrorClass error, const TransferResult& result) {
   std::array<char, 256> buf{};
-  const std::string_view text = describe_outcome(code, status, detail, buf);
+  const std::string_view text = describe_outcome(result.code, result.status, result.detail, buf);
   std::vector<std::string>& seen = seen_errors_[static_cast<std::size_t>(error)];
   if (seen.size() >= kMaxSamplesPerClass) return;
   if (std::find(seen.begin(), seen.end(), text) != seen.end()) return;
@@ -338,63 +189,25 @@ void EngineLoop::note_error(ErrorClass error, CURLcode code, long status, const 
   shard_->record_error_message("", error, redact_text(text));
 }
 
-void EngineLoop::complete(Slot& slot, CURLcode code, time_point now) {
-  CURL* easy = slot.easy.get();
-  long status = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  curl_off_t bytes = 0;
-  curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
-  long connects = 0;
-  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
-  const std::optional<ErrorClass> error = classify_outcome(code, status);
+void EngineLoop::finished(int index, const TransferResult& result) {
+  const time_point now = SteadyClock::now();
+  Slot& slot = slots_[static_cast<std::size_t>(index)];
+  const std::optional<ErrorClass> error = classify_outcome(result.code, result.status);
   shard_->record_iteration(now - slot.intended, error, now);
   stats_.uncorrected.record(to_us(now - slot.sent));
-  ++stats_.status_counts[status >= 0 && status <= kMaxStatusCode ? static_cast<std::size_t>(status)
-                                                                 : 0];
-  stats_.bytes_received += bytes;
-  stats_.connections_opened += connects;
+  ++stats_.status_counts[result.status >= 0 && result.status <= kMaxStatusCode
+                             ? static_cast<std::size_t>(result.status)
+                             : 0];
+  stats_.bytes_received += result.body_bytes;
+  stats_.connections_opened += result.connects;
   ++stats_.completed;
   --in_flight_;
   slot.busy = false;
   if (error) {
     ++failed_;
-    note_error(*error, code, status, slot.errbuf.data());
+    note_error(*error, result);
   }
-}
-
-void EngineLoop::mark_active(Group& group) {
-  if (group.active) return;
-  group.active = true;
-  active_groups_.push_back(&group);
-}
-
-// Every message is read before any handle is removed: libcurl's remove walks the unread
-// messages, so removing while reading would cost a walk per completion.
-void EngineLoop::drain_group(Group& group) {
-  CURLM* multi = group.multi.get();
-  done_.clear();
-  int left = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-    if (msg->msg == CURLMSG_DONE) done_.push_back(Done{msg->easy_handle, msg->data.result});
-  }
-  for (const Done& d : done_) {
-    Slot* slot = nullptr;
-    curl_easy_getinfo(d.easy, CURLINFO_PRIVATE, &slot);
-    curl_multi_remove_handle(multi, d.easy);
-    const time_point now = SteadyClock::now();
-    complete(*slot, d.code, now);
-    reuse_or_free(*slot, now);
-  }
-}
-
-void EngineLoop::complete_transfers() {
-  // reuse_or_free may start requests in any group, which marks it active again: loop by index.
-  for (std::size_t i = 0; i < active_groups_.size(); ++i) {
-    Group& group = *active_groups_[i];
-    group.active = false;
-    drain_group(group);
-  }
-  active_groups_.clear();  // the loop publishes the counters after its next sending step
+  reuse_or_free(index, now);
 }
 
 void EngineLoop::publish() noexcept {
@@ -406,8 +219,7 @@ void EngineLoop::publish() noexcept {
 }
 
 EngineLoop::time_point EngineLoop::next_wakeup() const noexcept {
-  time_point t = time_point::max();
-  for (const auto& group : groups_) t = std::min(t, group->deadline);
+  time_point t = transport_->deadline();
   if (sending_) {
     t = std::min(t, plan_.send_deadline);
     if (next_arrival_) t = std::min(t, *next_arrival_);
@@ -442,34 +254,18 @@ void EngineLoop::wait_and_dispatch(time_point now) {
     if (errno == EINTR) return;
     throw_errno("epoll wait in an engine loop");
   }
-  int running = 0;
   for (int i = 0; i < n; ++i) {
-    const std::uint64_t data = events_[static_cast<std::size_t>(i)].data.u64;
-    const std::uint32_t ev = events_[static_cast<std::size_t>(i)].events;
-    if (data == kWakeEvent) {
+    const epoll_event& event = events_[static_cast<std::size_t>(i)];
+    if (event.data.u64 == kWakeEventData) {
       std::uint64_t value = 0;
       [[maybe_unused]] const auto r = ::read(wake_fd_.get(), &value, sizeof value);
       continue;
     }
-    Group& group = *groups_[static_cast<std::size_t>(data >> 32)];
-    const auto fd = static_cast<curl_socket_t>(data & 0xFFFFFFFFU);
-    const int mask = ((ev & (EPOLLIN | EPOLLHUP)) != 0 ? CURL_CSELECT_IN : 0) |
-                     ((ev & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
-                     ((ev & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
-    curl_multi_socket_action(group.multi.get(), fd, mask, &running);
-    mark_active(group);
+    transport_->on_event(event.data.u64, event.events);
   }
-  fire_timers(SteadyClock::now());
-}
-
-void EngineLoop::fire_timers(time_point now) {
-  int running = 0;
-  for (const auto& group : groups_) {
-    if (group->deadline > now) continue;
-    group->deadline = time_point::max();  // the action below may set a new one
-    curl_multi_socket_action(group->multi.get(), CURL_SOCKET_TIMEOUT, 0, &running);
-    mark_active(*group);
-  }
+  const time_point after = SteadyClock::now();
+  if (transport_->deadline() <= after) transport_->on_time(after);
+  transport_->flush();
 }
 
 void EngineLoop::end_sending(time_point at) {
@@ -485,10 +281,10 @@ void EngineLoop::end_sending(time_point at) {
 }
 
 void EngineLoop::abandon_all() {
-  for (const auto& slot : slots_) {
-    if (!slot->busy) continue;
-    curl_multi_remove_handle(slot->group->multi.get(), slot->easy.get());
-    slot->busy = false;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i].busy) continue;
+    transport_->abandon(static_cast<int>(i));
+    slots_[i].busy = false;
     ++stats_.abandoned;
     --in_flight_;
   }
@@ -518,9 +314,9 @@ bool EngineLoop::step_sending(time_point now, const std::atomic<bool>& stop) {
     // Bounded by the free connections at entry: a start whose generator throws frees its slot
     // again, and must not spin here.
     for (std::size_t n = free_.size(); n > 0 && !free_.empty() && may_send_more(); --n) {
-      Slot* slot = free_.back();
+      const int slot = free_.back();
       free_.pop_back();
-      start(*slot, now, now);
+      start(slot, now, now);
     }
     if (!has_budget()) end_sending(now);
   }
@@ -546,7 +342,6 @@ EngineStats EngineLoop::run(RecorderShard& shard, const std::atomic<bool>& stop)
       break;
     }
     wait_and_dispatch(now);
-    complete_transfers();
   }
   const nanoseconds wall = SteadyClock::now() - wall_start;
   const nanoseconds cpu = thread_cpu_time() - cpu_start;

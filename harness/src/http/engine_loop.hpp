@@ -1,9 +1,10 @@
 #pragma once
-// Internal: one thread of the engine. An epoll loop that drives its own libcurl multi handle
-// through the socket API, owns its connections (one easy handle each, set up once and reused),
-// its recorder shard and its figures. Nothing in it is shared with another loop except the
-// read-only options, request source and rate curve, and the relaxed atomics the progress line
-// reads.
+// Internal: one thread of the engine. An epoll loop that decides when each request starts (closed
+// or open model), hands it to its transport (engine_transport.hpp: libcurl's multi interface or
+// the native HTTP/1.1 one), and records what the transport reports. It owns its connections'
+// state, its recorder shard and its figures. Nothing in it is shared with another loop except
+// the read-only options, request source and rate curve, and the relaxed atomics the progress
+// line reads.
 #include <sys/epoll.h>
 
 #include <array>
@@ -15,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "gauntlet/http/curl_handles.hpp"
+#include "engine_transport.hpp"
 #include "gauntlet/http/engine_options.hpp"
 #include "gauntlet/http/engine_stats.hpp"
 #include "gauntlet/http/request_source.hpp"
@@ -78,29 +79,12 @@ class WaitQueue {
   std::size_t size_ = 0;
 };
 
-// A header list built from our own storage: curl_slist is a public struct that libcurl only reads,
-// so the nodes point into strings whose capacity is reused from one request to the next.
-class HeaderNodes {
- public:
-  // Rebuilds the list for `headers` (plus "Expect:"); allocates only when the list grows.
-  curl_slist* build(const std::vector<Header>& headers);
-
- private:
-  std::vector<std::string> lines_;
-  std::vector<curl_slist> nodes_;
-};
-
-// A loop's connections are split into groups, each with its own multi handle and so its own
-// connection cache: libcurl looks for a free cached connection by walking its cache, and one
-// cache of 10,000 connections makes every request pay for a walk of thousands.
-inline constexpr int kConnectionsPerMulti = 32;
-
-class EngineLoop {
+class EngineLoop final : private TransferSink {
  public:
   using time_point = std::chrono::steady_clock::time_point;
 
-  // Sets up epoll, the wake-up eventfd, the multi handle and every connection's easy handle.
-  // Throws std::system_error / std::runtime_error when one cannot be made.
+  // Sets up epoll, the wake-up eventfd and the transport options.engine resolves to for the
+  // source's URL. Throws std::system_error / std::runtime_error when one cannot be made.
   EngineLoop(const EngineOptions& options, const RequestSource& source, LoopPlan plan);
   ~EngineLoop();
   EngineLoop(const EngineLoop&) = delete;
@@ -114,32 +98,25 @@ class EngineLoop {
   const LoopCounters& counters() const noexcept { return counters_; }
 
  private:
-  struct Slot;
-  struct Group;
-  struct Done {
-    CURL* easy;
-    CURLcode code;
+  // What the loop knows of one connection; the transport keeps the rest.
+  struct Slot {
+    Request own;  // generator mode: this connection's request, reused
+    bool busy = false;
+    time_point intended{};
+    time_point sent{};
   };
   static constexpr std::size_t kMaxSamplesPerClass = 16;
   static constexpr std::size_t kWaitCapacity = std::size_t{1} << 17;
 
-  static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
-  static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+  void finished(int slot, const TransferResult& result) override;
 
-  void setup_slot(Slot& slot);
-  void apply_request(Slot& slot);
   bool may_send_more() const noexcept;
-  void start(Slot& slot, time_point intended, time_point now);
+  void start(int slot, time_point intended, time_point now);
   void release_arrivals(time_point now);
   void expire_waiting(time_point now);
   void advance_arrival();
-  void complete_transfers();
-  void drain_group(Group& group);
-  void fire_timers(time_point now);
-  void mark_active(Group& group);
-  void complete(Slot& slot, CURLcode code, time_point now);
-  void reuse_or_free(Slot& slot, time_point now);
-  void note_error(ErrorClass error, CURLcode code, long status, const char* detail);
+  void reuse_or_free(int slot, time_point now);
+  void note_error(ErrorClass error, const TransferResult& result);
   void wait_and_dispatch(time_point now);
   time_point next_wakeup() const noexcept;
   void end_sending(time_point at);
@@ -156,14 +133,10 @@ class EngineLoop {
 
   UniqueFd epoll_fd_;
   UniqueFd wake_fd_;
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<Slot*> free_;
-  // Declared after slots_: destroyed first, while the easy handles still exist.
-  std::vector<std::unique_ptr<Group>> groups_;
-  std::vector<Group*> active_groups_;  // had socket activity or a timer since the last drain
-  std::vector<Done> done_;             // completions read from a group, before they are handled
-  HeaderNodes fixed_headers_;
+  std::vector<Slot> slots_;
+  std::vector<int> free_;
   std::vector<epoll_event> events_;
+  std::unique_ptr<Transport> transport_;  // after slots_: destroyed first
 
   RecorderShard* shard_ = nullptr;
   EngineStats stats_;

@@ -6,6 +6,37 @@
 
 namespace gauntlet {
 
+std::string_view to_string(EngineKind kind) noexcept {
+  switch (kind) {
+    case EngineKind::kAuto:
+      return "auto";
+    case EngineKind::kNative:
+      return "native";
+    case EngineKind::kCurl:
+      return "curl";
+  }
+  return "?";
+}
+
+std::optional<EngineKind> parse_engine_kind(std::string_view text) noexcept {
+  for (EngineKind kind : {EngineKind::kAuto, EngineKind::kNative, EngineKind::kCurl}) {
+    if (text == to_string(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+bool native_engine_supports(std::string_view url, HttpVersion version) noexcept {
+  constexpr std::string_view kScheme = "http://";
+  return version == HttpVersion::kHttp1_1 && url.size() > kScheme.size() &&
+         header_name_equals(url.substr(0, kScheme.size()), kScheme);
+}
+
+EngineKind resolve_engine_kind(EngineKind kind, std::string_view url,
+                               HttpVersion version) noexcept {
+  if (kind != EngineKind::kAuto) return kind;
+  return native_engine_supports(url, version) ? EngineKind::kNative : EngineKind::kCurl;
+}
+
 void EngineOptions::validate(Problems& problems) const {
   auto num = [](auto v) { return std::to_string(v); };
   if (threads < 1 || threads > kMaxEngineThreads) {

@@ -7,6 +7,7 @@
 namespace gauntlet {
 
 void EngineStats::merge(const EngineStats& other) {
+  if (engine.empty()) engine = other.engine;
   open_model = open_model || other.open_model;
   sent += other.sent;
   sent_in_window += other.sent_in_window;
@@ -51,6 +52,7 @@ nlohmann::json EngineStats::to_json() const {
   nlohmann::json uncorrected_json = percentile_summary(uncorrected);
   uncorrected_json["histogram"] = uncorrected.to_json();
   nlohmann::json out = {
+      {"engine", engine},
       {"model", open_model ? "open" : "closed"},
       {"sent", sent},
       {"sent_in_window", sent_in_window},

@@ -181,6 +181,14 @@ constexpr Flag kFlags[] = {
      }},
     {"", "--http2", false,
      [](HttpArgs& a, std::string_view, std::string_view, Problems&) { a.http2 = true; }},
+    {"", "--engine", true,
+     [](HttpArgs& a, std::string_view v, std::string_view s, Problems& p) {
+       if (auto kind = parse_engine_kind(v)) {
+         a.engine = *kind;
+       } else {
+         p.add(std::string(s) + " must be auto, native or curl, got " + in_quotes(v) + ".");
+       }
+     }},
     {"-k", "--insecure", false,
      [](HttpArgs& a, std::string_view, std::string_view, Problems&) { a.insecure = true; }},
     {"", "--threshold", true,
@@ -242,6 +250,11 @@ void check_combinations(HttpArgs& a, const std::vector<std::string>& urls, Probl
   if (a.rate_per_s && a.profile)
     p.add("--rate and --profile cannot be combined; give one of them.");
   if (a.body && a.bodies_file) p.add("--body and --bodies cannot be combined; give one of them.");
+  if (a.engine == EngineKind::kNative && a.http2) {
+    p.add(
+        "--engine native speaks HTTP/1.1 only and cannot be combined with --http2; use "
+        "--engine curl or auto.");
+  }
   if (a.threads > a.connections) {
     p.add("-t/--threads (" + std::to_string(a.threads) + ") must be <= -c/--connections (" +
           std::to_string(a.connections) + "): every thread needs a connection.");

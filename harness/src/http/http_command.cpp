@@ -47,6 +47,7 @@ EngineOptions engine_options(const HttpArgs& args) {
   o.connect_timeout = args.connect_timeout.value_or(args.timeout);
   o.http_version = args.http2 ? HttpVersion::kHttp2 : HttpVersion::kHttp1_1;
   o.verify_tls = !args.insecure;
+  o.kind = args.engine;
   o.max_wait = args.max_wait;
   o.drain_timeout = args.timeout;  // every in-flight request ends by its own timeout anyway
   const bool bounded = args.duration || args.requests;
@@ -81,6 +82,7 @@ nlohmann::json plan_json(const HttpArgs& args, const EngineOptions& o) {
       {"requests", o.requests},
       {"timeout_ms", o.timeout.count()},
       {"http_version", std::string(to_string(o.http_version))},
+      {"engine", std::string(to_string(resolve_engine_kind(o.kind, args.url, o.http_version)))},
   };
   if (args.rate_per_s) plan["rate_per_s"] = *args.rate_per_s;
   if (args.profile) {

@@ -130,7 +130,7 @@ void print_http_summary(std::ostream& out, const RunResult& r, const EngineStats
   out << "gauntlet http " << plan.value("method", "") << ' ' << plan.value("url", "") << '\n';
   write_label(out, "plan");
   out << plan.value("model", "") << " model, " << plan.value("threads", 0) << " threads, "
-      << plan.value("connections", 0) << " connections, ran "
+      << plan.value("connections", 0) << " connections, " << s.engine << " engine, ran "
       << format_duration_us(r.duration_s * 1e6) << '\n';
   const StepStats& it = r.metrics.iteration;
   write_label(out, "requests");

@@ -1,10 +1,14 @@
 #pragma once
-// The event-driven engine for raw endpoint load: libcurl's multi interface driven through its
-// socket API (curl_multi_socket_action) on epoll, one loop per thread, many connections per loop.
+// The event-driven engine for raw endpoint load: one epoll loop per thread, many connections per
+// loop, requests carried by one of two transports (EngineOptions::kind): the native one,
+// plain-text HTTP/1.1 keep-alive on gauntlet's own sockets with Boost.Beast's response parser, at
+// wrk's cost per request; or libcurl's multi interface driven through its socket API
+// (curl_multi_socket_action), for TLS, HTTP/2 and anything else libcurl speaks. See
+// docs/http-engines.md.
 // Closed model for maximum throughput, open model on any rate profile with latency measured from
 // the intended start (coordinated omission corrected). Each loop owns its state and its recorder
 // shard; nothing is shared on the hot path, and once warm a request allocates nothing in gauntlet
-// (libcurl's own bookkeeping aside).
+// (the native transport allocates nothing at all; libcurl has bookkeeping of its own).
 //
 //   Engine engine(options, RequestSource::fixed({"GET", "http://127.0.0.1:8080/"}));
 //   Recorder recorder({.start = std::chrono::steady_clock::now()});
@@ -42,7 +46,9 @@ class Engine {
  public:
   using ProgressFn = std::function<void(const EngineProgress&)>;
 
-  // Validates the options (ConfigError listing every problem) and the source's sample URL.
+  // Validates the options (ConfigError listing every problem) and the source's sample URL; for
+  // the native transport also the sample request (an http:// URL, a method that is a token, no
+  // line breaks in headers).
   Engine(EngineOptions options, RequestSource source);
 
   // Runs the plan on options.threads loop threads and returns when every loop has finished.
@@ -56,6 +62,7 @@ class Engine {
   const EngineOptions& options() const noexcept { return options_; }
 
  private:
+  void check_native(Problems& problems) const;
   EngineStats summarise(std::vector<EngineStats>& per_loop, const RateCurve* curve,
                         std::chrono::steady_clock::time_point start) const;
 

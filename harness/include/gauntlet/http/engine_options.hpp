@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/http/request.hpp"
@@ -15,7 +16,23 @@ namespace gauntlet {
 inline constexpr int kMaxEngineThreads = 256;
 inline constexpr int kMaxEngineConnections = 1'000'000;
 
+// Which transport carries the requests (see docs/http-engines.md).
+enum class EngineKind : std::uint8_t {
+  kAuto,    // native for http:// at HTTP/1.1, curl for anything else
+  kNative,  // plain-text HTTP/1.1 keep-alive on gauntlet's own sockets, Beast's parser: wrk's cost
+  kCurl,    // libcurl's multi interface: TLS, HTTP/2, every URL libcurl takes
+};
+std::string_view to_string(EngineKind kind) noexcept;
+// "auto", "native" or "curl"; nullopt otherwise.
+std::optional<EngineKind> parse_engine_kind(std::string_view text) noexcept;
+// Whether the native transport can carry requests to `url` at `version`: an http:// URL (any
+// case) and HTTP/1.1.
+bool native_engine_supports(std::string_view url, HttpVersion version) noexcept;
+// kAuto made concrete for a run whose requests go to `url`.
+EngineKind resolve_engine_kind(EngineKind kind, std::string_view url, HttpVersion version) noexcept;
+
 struct EngineOptions {
+  EngineKind kind = EngineKind::kAuto;
   int threads = 1;
   // In total, spread evenly over the threads (the first threads take the remainder). Each
   // connection carries one request at a time (HTTP/1.1 keep-alive).
@@ -28,7 +45,8 @@ struct EngineOptions {
   std::chrono::milliseconds timeout{5000};  // whole request, connect included
   HttpVersion http_version = HttpVersion::kHttp1_1;
   bool verify_tls = true;
-  // libcurl's receive buffer per connection. 0 = automatic: 16 KB (libcurl's default) up to 100
+  // The curl transport's receive buffer per connection (the native one reads into one buffer per
+  // thread). 0 = automatic: 16 KB (libcurl's default) up to 100
   // connections per thread, 4 KB up to 1,000, then 1 KB, so that 10,000 connections cost
   // memory for their state and not for buffers. Otherwise 1024..524288.
   std::size_t receive_buffer_bytes = 0;

@@ -15,13 +15,14 @@ namespace gauntlet {
 inline constexpr int kMaxStatusCode = 599;
 
 struct EngineStats {
+  std::string engine;  // the transport that carried the requests: "native" or "curl"
   bool open_model = false;
-  std::int64_t sent = 0;            // requests handed to libcurl
+  std::int64_t sent = 0;            // requests handed to the transport
   std::int64_t sent_in_window = 0;  // open model: of those, sent before the schedule's window ended
   std::int64_t completed = 0;       // finished, ok or failed (recorded)
   std::int64_t dropped = 0;         // open model: found no free connection within max_wait
   std::int64_t abandoned = 0;       // still in flight when the drain ended or the run was stopped
-  std::int64_t connections_opened = 0;  // new connections libcurl made (keep-alive reuse shows)
+  std::int64_t connections_opened = 0;  // new connections made (keep-alive reuse shows)
   std::int64_t bytes_received = 0;      // response bodies
   std::array<std::int64_t, kMaxStatusCode + 1> status_counts{};  // index = status; 0 = none
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gauntlet/http/engine_options.hpp"
 #include "gauntlet/http/request.hpp"
 #include "gauntlet/load/rate_profile.hpp"
 
@@ -38,6 +39,8 @@ inline constexpr std::string_view kHttpUsage =
     "      --timeout D         per-request timeout, connect included (default 5s)\n"
     "      --connect-timeout D connect timeout (default: the --timeout)\n"
     "      --http2             ask for HTTP/2 (ALPN on https://)\n"
+    "      --engine E          auto (default: native for http://, curl otherwise), native\n"
+    "                          (plain HTTP/1.1 at wrk's cost) or curl (libcurl: TLS, HTTP/2)\n"
     "  -k, --insecure          do not verify TLS certificates\n"
     "      --threshold EXPR    pass/fail criterion, e.g. 'p(99)<10ms', 'error_rate<1%' "
     "(repeatable)\n"
@@ -71,6 +74,7 @@ struct HttpArgs {
   std::chrono::milliseconds timeout{5000};
   std::optional<std::chrono::milliseconds> connect_timeout;
   bool http2 = false;
+  EngineKind engine = EngineKind::kAuto;
   bool insecure = false;
   std::vector<std::string> thresholds;
   std::optional<std::filesystem::path> json_path;
