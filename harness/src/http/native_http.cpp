@@ -16,6 +16,9 @@ namespace gauntlet {
 namespace {
 
 namespace beast = boost::beast;
+
+// A 1xx response other than 101 Switching Protocols (which ends HTTP/1.1 on the connection).
+bool is_interim(long status) noexcept { return status >= 100 && status < 200 && status != 101; }
 namespace bhttp = boost::beast::http;
 
 struct UrlDeleter {
@@ -168,6 +171,7 @@ class CountingParser final : public bhttp::basic_parser<false> {
 
 struct ResponseReader::Impl {
   std::optional<CountingParser> parser;
+  bool head_request = false;
   std::string pending;  // bytes the parser has not used yet
   beast::error_code error;
   std::string error_text;
@@ -178,19 +182,23 @@ ResponseReader::~ResponseReader() = default;
 ResponseReader::ResponseReader(ResponseReader&&) noexcept = default;
 ResponseReader& ResponseReader::operator=(ResponseReader&&) noexcept = default;
 
-void ResponseReader::reset(bool head_request) {
+void ResponseReader::start_parser() {
   CountingParser& p = impl_->parser.emplace();
   p.eager(true);
-  p.skip(head_request);
+  p.skip(impl_->head_request);
   p.header_limit(64 * 1024);
   p.body_limit(std::numeric_limits<std::uint64_t>::max());  // counted, never stored
+}
+
+void ResponseReader::reset(bool head_request) {
+  impl_->head_request = head_request;
+  start_parser();
   impl_->pending.clear();
   impl_->error = {};
   excess_ = 0;
 }
 
 ResponseReader::State ResponseReader::feed(std::string_view bytes) {
-  CountingParser& p = *impl_->parser;
   std::string& pending = impl_->pending;
   std::string_view in = bytes;
   if (!pending.empty()) {
@@ -199,6 +207,7 @@ ResponseReader::State ResponseReader::feed(std::string_view bytes) {
   }
   std::size_t used = 0;
   while (used < in.size()) {
+    CountingParser& p = *impl_->parser;
     beast::error_code ec;
     const std::size_t n = p.put(boost::asio::buffer(in.data() + used, in.size() - used), ec);
     used += n;
@@ -206,6 +215,11 @@ ResponseReader::State ResponseReader::feed(std::string_view bytes) {
     if (ec) {
       impl_->error = ec;
       return State::kError;
+    }
+    if (p.is_done() && is_interim(p.status)) {
+      // RFC 9110 15.2: 1xx responses (103 Early Hints may come unasked) precede the final one.
+      start_parser();
+      continue;
     }
     if (p.is_done()) {
       excess_ = in.size() - used;
@@ -219,7 +233,7 @@ ResponseReader::State ResponseReader::feed(std::string_view bytes) {
   } else {
     pending.assign(in.substr(used));
   }
-  return p.is_done() ? State::kDone : State::kNeedMore;
+  return State::kNeedMore;
 }
 
 ResponseReader::State ResponseReader::eof() {

@@ -48,8 +48,9 @@ class ResponseReader {
   // once the first response has been read.
   void reset(bool head_request);
   // Takes bytes just received. Bytes the parser cannot use yet (a header split across reads) are
-  // kept and read again with the next ones. kDone once the response is complete; bytes after it
-  // are counted in excess_bytes().
+  // kept and read again with the next ones. Interim 1xx responses (but 101) are read past: the
+  // reader reports the final response. kDone once it is complete; bytes after it are counted in
+  // excess_bytes().
   State feed(std::string_view bytes);
   // The peer closed the connection: kDone when the body was to run until the close, kError when
   // the response was cut short (or never began).
@@ -66,6 +67,7 @@ class ResponseReader {
 
  private:
   struct Impl;
+  void start_parser();
   std::unique_ptr<Impl> impl_;
   std::size_t excess_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "test_server.hpp"
@@ -21,12 +22,29 @@ struct Outcome {
   RunMetrics metrics;
 };
 
-Outcome run_engine(const EngineOptions& options, RequestSource source, std::stop_token stop = {}) {
+Outcome run_with(EngineKind kind, EngineOptions options, RequestSource source,
+                 std::stop_token stop = {}) {
+  options.kind = kind;
   Engine engine(options, std::move(source));
   Recorder recorder({.start = std::chrono::steady_clock::now()});
   EngineStats stats = engine.run(recorder, stop);
   return {std::move(stats), recorder.finish()};
 }
+
+// Every behaviour below holds for both transports: the native one and libcurl's.
+class EngineTest : public ::testing::TestWithParam<EngineKind> {
+ protected:
+  Outcome run_engine(const EngineOptions& options, RequestSource source,
+                     std::stop_token stop = {}) const {
+    return run_with(GetParam(), options, std::move(source), stop);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Transports, EngineTest,
+                         ::testing::Values(EngineKind::kNative, EngineKind::kCurl),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
 
 Request get(std::string url) { return Request{"GET", std::move(url), {}, {}}; }
 
@@ -38,7 +56,7 @@ const std::vector<std::string>& samples(const RunMetrics& m, ErrorClass c) {
   return m.iteration.errors[static_cast<std::size_t>(c)].samples;
 }
 
-TEST(Engine, ClosedModeSendsExactlyTheRequestCountOverReusedConnections) {
+TEST_P(EngineTest, ClosedModeSendsExactlyTheRequestCountOverReusedConnections) {
   TestServer server({.threads = 2});
   const Outcome out = run_engine({.threads = 2, .connections = 4, .requests = 1000},
                                  RequestSource::fixed(get(server.url("/ok"))));
@@ -57,7 +75,7 @@ TEST(Engine, ClosedModeSendsExactlyTheRequestCountOverReusedConnections) {
   EXPECT_EQ(out.stats.thread_busy.size(), 2U);
 }
 
-TEST(Engine, CountsEveryStatusClassExactlyWithAGenerator) {
+TEST_P(EngineTest, CountsEveryStatusClassExactlyWithAGenerator) {
   TestServer server;
   const std::vector<std::string> urls = {server.url("/status/200"), server.url("/status/404"),
                                          server.url("/status/500"), server.url("/status/503")};
@@ -79,7 +97,7 @@ TEST(Engine, CountsEveryStatusClassExactlyWithAGenerator) {
   EXPECT_EQ(server.requests(), 400);
 }
 
-TEST(Engine, SendsGeneratedMethodsHeadersAndBodies) {
+TEST_P(EngineTest, SendsGeneratedMethodsHeadersAndBodies) {
   TestServer server;
   auto source =
       RequestSource::generated(get(server.url("/echo")), [&](std::uint64_t seq, int, Request& out) {
@@ -93,7 +111,7 @@ TEST(Engine, SendsGeneratedMethodsHeadersAndBodies) {
   EXPECT_EQ(server.requests(), 50);
 }
 
-TEST(Engine, ClassifiesRefusedConnections) {
+TEST_P(EngineTest, ClassifiesRefusedConnections) {
   const std::string url = "http://127.0.0.1:" + std::to_string(http_test::unused_port()) + "/";
   const Outcome out =
       run_engine({.threads = 1, .connections = 2, .requests = 20}, RequestSource::fixed(get(url)));
@@ -104,7 +122,7 @@ TEST(Engine, ClassifiesRefusedConnections) {
   EXPECT_THAT(samples(out.metrics, ErrorClass::kConnect)[0], HasSubstr("Failed to connect"));
 }
 
-TEST(Engine, TimesOutRequestsThatOutliveTheTimeout) {
+TEST_P(EngineTest, TimesOutRequestsThatOutliveTheTimeout) {
   TestServer server;
   const Outcome out = run_engine({.threads = 1, .connections = 4, .requests = 4, .timeout = 200ms},
                                  RequestSource::fixed(get(server.url("/delay/5000"))));
@@ -112,7 +130,7 @@ TEST(Engine, TimesOutRequestsThatOutliveTheTimeout) {
   EXPECT_EQ(errors(out.metrics, ErrorClass::kTimeout), 4);
 }
 
-TEST(Engine, ServerClosingMidResponseIsAProtocolError) {
+TEST_P(EngineTest, ServerClosingMidResponseIsAProtocolError) {
   TestServer server;
   const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 10},
                                  RequestSource::fixed(get(server.url("/close-mid"))));
@@ -120,7 +138,7 @@ TEST(Engine, ServerClosingMidResponseIsAProtocolError) {
   EXPECT_EQ(out.metrics.iteration.ok, 0);
 }
 
-TEST(Engine, ReadsChunkedResponsesWhole) {
+TEST_P(EngineTest, ReadsChunkedResponsesWhole) {
   TestServer server;
   const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 20},
                                  RequestSource::fixed(get(server.url("/chunked/10"))));
@@ -129,7 +147,7 @@ TEST(Engine, ReadsChunkedResponsesWhole) {
   EXPECT_EQ(out.stats.bytes_received, 20 * 10 * 8);
 }
 
-TEST(Engine, UploadsFiveMegabyteBodies) {
+TEST_P(EngineTest, UploadsFiveMegabyteBodies) {
   TestServer server;
   Request upload{"POST",
                  server.url("/upload"),
@@ -141,7 +159,7 @@ TEST(Engine, UploadsFiveMegabyteBodies) {
   EXPECT_EQ(server.requests(), 4);
 }
 
-TEST(Engine, OpenModeStartsEveryScheduledArrival) {
+TEST_P(EngineTest, OpenModeStartsEveryScheduledArrival) {
   TestServer server;
   EngineOptions options{.threads = 2, .connections = 8};
   options.profile = RateProfile(ConstantRate{200, 1s});
@@ -153,7 +171,7 @@ TEST(Engine, OpenModeStartsEveryScheduledArrival) {
   EXPECT_DOUBLE_EQ(out.stats.requested_rate_per_s, 200.0);
 }
 
-TEST(Engine, OpenModeStopsAtTheRequestCount) {
+TEST_P(EngineTest, OpenModeStopsAtTheRequestCount) {
   TestServer server;
   EngineOptions options{.threads = 2, .connections = 4, .requests = 30};
   options.profile = RateProfile(ConstantRate{1000, 60s});
@@ -161,7 +179,7 @@ TEST(Engine, OpenModeStopsAtTheRequestCount) {
   EXPECT_EQ(out.stats.sent + out.stats.dropped, 30);
 }
 
-TEST(Engine, OpenModeDropsArrivalsThatFindNoConnectionInTime) {
+TEST_P(EngineTest, OpenModeDropsArrivalsThatFindNoConnectionInTime) {
   TestServer server;
   EngineOptions options{.threads = 1, .connections = 1, .max_wait = 30ms};
   options.profile = RateProfile(ConstantRate{50, 1s});
@@ -171,7 +189,7 @@ TEST(Engine, OpenModeDropsArrivalsThatFindNoConnectionInTime) {
   EXPECT_EQ(out.stats.sent + out.stats.dropped, 50);
 }
 
-TEST(Engine, AStopRequestEndsTheRunAndMarksIt) {
+TEST_P(EngineTest, AStopRequestEndsTheRunAndMarksIt) {
   TestServer server;
   std::stop_source stop;
   std::jthread stopper([&] {
@@ -183,6 +201,146 @@ TEST(Engine, AStopRequestEndsTheRunAndMarksIt) {
   EXPECT_TRUE(out.stats.stopped);
   EXPECT_GE(out.stats.completed, 8);
   EXPECT_EQ(out.stats.completed + out.stats.abandoned, out.stats.sent);
+}
+
+TEST_P(EngineTest, RecordsWhichTransportCarriedTheRequests) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 1, .requests = 3},
+                                 RequestSource::fixed(get(server.url("/ok"))));
+  EXPECT_EQ(out.stats.engine, to_string(GetParam()));
+  EXPECT_EQ(out.stats.to_json().at("engine"), to_string(GetParam()));
+}
+
+TEST_P(EngineTest, ConnectionCloseResponsesOpenANewConnectionForEachRequest) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 20},
+                                 RequestSource::fixed(get(server.url("/close-after"))));
+  EXPECT_EQ(out.metrics.iteration.ok, 20);
+  EXPECT_EQ(out.stats.connections_opened, 20);
+  EXPECT_EQ(server.connections(), 20);
+}
+
+TEST_P(EngineTest, ReplacesConnectionsTheServerClosedWithoutCountingErrors) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 50},
+                                 RequestSource::fixed(get(server.url("/drop-after"))));
+  EXPECT_EQ(out.metrics.iteration.ok, 50);
+  EXPECT_EQ(out.metrics.iteration.failed, 0);
+  EXPECT_EQ(server.requests(), 50);
+}
+
+TEST_P(EngineTest, ReadsABodyThatRunsUntilTheClose) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 10},
+                                 RequestSource::fixed(get(server.url("/until-close"))));
+  EXPECT_EQ(out.metrics.iteration.ok, 10);
+  EXPECT_EQ(out.stats.bytes_received, 10 * std::string_view("body until close").size());
+}
+
+TEST_P(EngineTest, AResponseThatIsNotHttpIsAProtocolError) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 6},
+                                 RequestSource::fixed(get(server.url("/garbage"))));
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kProtocol), 6);
+  EXPECT_FALSE(samples(out.metrics, ErrorClass::kProtocol).empty());
+}
+
+TEST_P(EngineTest, HeadRequestsReadNoBody) {
+  TestServer server;
+  const Outcome out = run_engine({.threads = 1, .connections = 2, .requests = 10},
+                                 RequestSource::fixed(Request{"HEAD", server.url("/ok"), {}, {}}));
+  EXPECT_EQ(out.metrics.iteration.ok, 10);
+  EXPECT_EQ(out.stats.bytes_received, 0);
+  EXPECT_EQ(out.stats.connections_opened, 2);  // the connections stayed usable
+}
+
+TEST_P(EngineTest, ReachesAServerOnlyListeningOnIpv4ThroughLocalhost) {
+  TestServer server;  // 127.0.0.1 only; localhost may resolve to ::1 first
+  const std::string url = "http://localhost:" + std::to_string(server.port()) + "/ok";
+  const Outcome out =
+      run_engine({.threads = 1, .connections = 2, .requests = 10}, RequestSource::fixed(get(url)));
+  EXPECT_EQ(out.metrics.iteration.ok, 10);
+}
+
+// Both transports must load a server alike: the same request line, headers and body.
+TEST(Engine, BothTransportsSendTheSameRequest) {
+  TestServer server({.keep_last_request = true});
+  const Request post{"POST",
+                     server.url("/echo?x=1"),
+                     {{"X-Team", "ads"}, {"Authorization", "Bearer t0k3n"}},
+                     R"({"prompt":"shoes"})"};
+  const Request put{"PUT", server.url("/echo"), {{"Content-Type", "application/json"}}, "{}"};
+  const Request get_request = get(server.url("/echo"));
+  for (const Request& request : {post, put, get_request}) {
+    std::vector<nlohmann::json> seen;
+    for (EngineKind kind : {EngineKind::kNative, EngineKind::kCurl}) {
+      const Outcome out = run_with(kind, {.threads = 1, .connections = 1, .requests = 1},
+                                   RequestSource::fixed(request));
+      ASSERT_EQ(out.metrics.iteration.ok, 1) << to_string(kind);
+      seen.push_back(nlohmann::json::parse(server.last_request()));
+    }
+    EXPECT_EQ(seen[0], seen[1]) << request.method << "\nnative: " << seen[0].dump()
+                                << "\ncurl:   " << seen[1].dump();
+  }
+}
+
+TEST(Engine, AutoPicksNativeForHttpAndCurlForHttps) {
+  const std::string port = std::to_string(http_test::unused_port());
+  const EngineOptions options{.threads = 1, .connections = 1, .requests = 1};
+  EXPECT_EQ(run_with(EngineKind::kAuto, options,
+                     RequestSource::fixed(get("http://127.0.0.1:" + port + "/")))
+                .stats.engine,
+            "native");
+  EXPECT_EQ(run_with(EngineKind::kAuto, options,
+                     RequestSource::fixed(get("https://127.0.0.1:" + port + "/")))
+                .stats.engine,
+            "curl");
+  EngineOptions http2 = options;
+  http2.http_version = HttpVersion::kHttp2;
+  EXPECT_EQ(run_with(EngineKind::kAuto, http2,
+                     RequestSource::fixed(get("http://127.0.0.1:" + port + "/")))
+                .stats.engine,
+            "curl");
+}
+
+TEST(Engine, NativeRefusesWhatItCannotCarryBeforeSendingAnything) {
+  const auto problem = [](EngineOptions options, const Request& request) -> std::string {
+    options.kind = EngineKind::kNative;
+    try {
+      Engine engine(options, RequestSource::fixed(request));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const EngineOptions options{.threads = 1, .connections = 1, .requests = 1};
+  EXPECT_THAT(problem(options, get("https://127.0.0.1:1/")),
+              HasSubstr("engine.kind native carries plain-text http:// at http/1.1 only, got "
+                        "\"https://127.0.0.1:1/\""));
+  EngineOptions http2 = options;
+  http2.http_version = HttpVersion::kHttp2;
+  EXPECT_THAT(problem(http2, get("http://127.0.0.1:1/")), HasSubstr("at http/2"));
+  EXPECT_THAT(problem(options, Request{"GET", "http://127.0.0.1:1/", {{"X-A", "1\r\nX-B: 2"}}, {}}),
+              HasSubstr("request header \"X-A\" has a CR, LF or NUL"));
+  EXPECT_THAT(problem(options, Request{"GE T", "http://127.0.0.1:1/", {}, {}}),
+              HasSubstr("method \"GE T\" is not an HTTP token"));
+}
+
+TEST(Engine, NativeCountsARequestToASecondOriginAsFailedAndCarriesOn) {
+  TestServer first;
+  TestServer second;
+  const std::vector<std::string> urls = {first.url("/ok"), second.url("/ok")};
+  auto source = RequestSource::generated(get(urls[0]), [&](std::uint64_t seq, int, Request& out) {
+    out.method = "GET";
+    out.url = urls[seq % 2];
+  });
+  const Outcome out =
+      run_with(EngineKind::kNative, {.threads = 1, .connections = 1, .requests = 10}, source);
+  EXPECT_EQ(out.metrics.iteration.ok, 5);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kException), 5);
+  ASSERT_FALSE(samples(out.metrics, ErrorClass::kException).empty());
+  EXPECT_THAT(samples(out.metrics, ErrorClass::kException)[0], HasSubstr("--engine curl"));
+  EXPECT_EQ(second.requests(), 0);
 }
 
 TEST(Engine, ValidationNamesEveryBadField) {

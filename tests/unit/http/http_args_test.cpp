@@ -120,6 +120,20 @@ TEST(HttpArgs, RefusesMoreThreadsThanConnections) {
               HasSubstr("-t/--threads (4) must be <= -c/--connections (2)"));
 }
 
+TEST(HttpArgs, ChoosesTheEngineAutomaticallyUnlessTold) {
+  EXPECT_EQ(parse({"http://127.0.0.1/"}).engine, EngineKind::kAuto);
+  EXPECT_EQ(parse({"http://127.0.0.1/", "--engine", "native"}).engine, EngineKind::kNative);
+  EXPECT_EQ(parse({"http://127.0.0.1/", "--engine=curl"}).engine, EngineKind::kCurl);
+}
+
+TEST(HttpArgs, NamesABadEngineAndOneThatCannotDoHttp2) {
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "--engine", "fast"}),
+              HasSubstr("--engine must be auto, native or curl, got \"fast\"."));
+  EXPECT_THAT(
+      problems_of({"http://127.0.0.1/", "--engine", "native", "--http2"}),
+      HasSubstr("--engine native speaks HTTP/1.1 only and cannot be combined with --http2"));
+}
+
 TEST(HttpArgs, HelpNeedsNothingElse) { EXPECT_TRUE(parse({"--help"}).help); }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -24,6 +25,8 @@ struct Shared {
   SteadyClock::time_point started = SteadyClock::now();
   std::atomic<std::int64_t> requests{0};
   std::atomic<std::int64_t> connections{0};
+  std::mutex mutex;
+  std::string last_request;  // echo() of the last request read
 };
 
 // What the server sends for one request: raw bytes, so broken responses are as easy as good ones.
@@ -127,6 +130,21 @@ Reply route(const http::request<http::string_body>& req) {
     return Reply{"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789", true, {}};
   }
   if (path == "/close-early") return Reply{"", true, {}};
+  if (path == "/close-after") {
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.keep_alive(false);
+    res.body() = "ok";
+    return Reply{serialise(res), true, {}};
+  }
+  if (path == "/drop-after") {
+    Reply r = simple(req, 200, "ok");
+    r.close = true;  // announces keep-alive, then closes anyway: a stale connection for the client
+    return r;
+  }
+  if (path == "/until-close") {
+    return Reply{"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until close", true, {}};
+  }
+  if (path == "/garbage") return Reply{"NOT HTTP AT ALL\r\n\r\n", true, {}};
   if (path == "/echo") return simple(req, 200, echo(req).dump(), "application/json");
   if (path == "/upload") return simple(req, 200, upload(req).dump(), "application/json");
   if (path == "/redirect") {
@@ -167,8 +185,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec) {
     if (ec) return close();  // the client went away, or sent garbage
+    if (shared_.options.keep_last_request) {
+      const std::lock_guard lock(shared_.mutex);
+      shared_.last_request = echo(parser_->get()).dump();
+    }
     shared_.requests.fetch_add(1);
     reply_ = route(parser_->get());
+    if (parser_->get().method() == http::verb::head) {
+      // A response to HEAD has the headers of the GET response and no body.
+      const std::size_t end = reply_.bytes.find("\r\n\r\n");
+      if (end != std::string::npos) reply_.bytes.resize(end + 4);
+    }
     reply_.delay += stall_delay(shared_);
     if (reply_.delay.count() == 0) return do_write();
     timer_.expires_after(reply_.delay);
@@ -253,6 +280,11 @@ std::string TestServer::url(std::string_view path) const {
 
 std::int64_t TestServer::requests() const noexcept { return impl_->shared.requests.load(); }
 std::int64_t TestServer::connections() const noexcept { return impl_->shared.connections.load(); }
+
+std::string TestServer::last_request() const {
+  const std::lock_guard lock(impl_->shared.mutex);
+  return impl_->shared.last_request;
+}
 
 std::uint16_t unused_port() {
   net::io_context ioc;

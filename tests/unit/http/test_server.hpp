@@ -9,6 +9,10 @@
 //   /chunked/<n>        200 sent with Transfer-Encoding: chunked in <n> chunks "chunk <i>\n"
 //   /close-mid          headers announcing 1000 bytes, then 10 bytes, then the connection closes
 //   /close-early        closes the connection without any response
+//   /close-after        200 "ok" with Connection: close, then closes
+//   /drop-after         200 "ok" announcing keep-alive, then closes (a stale connection)
+//   /until-close        200 "body until close" with no length: the body ends at the close
+//   /garbage            "NOT HTTP AT ALL", then closes
 //   /echo               200 JSON {"method","target","headers":{lower-case name: value},"body"}
 //   /upload             200 JSON {"bytes": body size, "content_type", "file_bytes", "filename",
 //                       "file_fnv1a"} (file_* from the first multipart part with a filename)
@@ -32,6 +36,8 @@ struct TestServerOptions {
   int threads = 1;
   std::chrono::milliseconds stall_every{0};
   std::chrono::milliseconds stall_for{0};
+  // Keeps each request's description for last_request() (costs the server a JSON dump each).
+  bool keep_last_request = false;
   // Runs first on each of the server's threads (e.g. to tell them apart in allocation counts).
   std::function<void()> on_thread_start{};
 };
@@ -49,6 +55,9 @@ class TestServer {
   std::string url(std::string_view path) const;
   std::int64_t requests() const noexcept;     // requests read completely
   std::int64_t connections() const noexcept;  // connections accepted
+  // With keep_last_request: the last request read, as /echo describes it (JSON text); ""
+  // before the first.
+  std::string last_request() const;
 
  private:
   struct Impl;
