@@ -254,6 +254,10 @@ void check_combinations(HttpArgs& a, const std::vector<std::string>& urls, Probl
     p.add(
         "--engine native speaks HTTP/1.1 only and cannot be combined with --http2; use "
         "--engine curl or auto.");
+  } else if (a.engine == EngineKind::kNative && !a.url.empty() &&
+             !native_engine_supports(a.url, HttpVersion::kHttp1_1)) {
+    p.add("--engine native speaks plain-text http:// only, got " + in_quotes(a.url) +
+          "; use --engine curl or auto.");
   }
   if (a.threads > a.connections) {
     p.add("-t/--threads (" + std::to_string(a.threads) + ") must be <= -c/--connections (" +

@@ -132,6 +132,9 @@ TEST(HttpArgs, NamesABadEngineAndOneThatCannotDoHttp2) {
   EXPECT_THAT(
       problems_of({"http://127.0.0.1/", "--engine", "native", "--http2"}),
       HasSubstr("--engine native speaks HTTP/1.1 only and cannot be combined with --http2"));
+  EXPECT_THAT(problems_of({"https://127.0.0.1/", "--engine", "native"}),
+              HasSubstr("--engine native speaks plain-text http:// only, got "
+                        "\"https://127.0.0.1/\"; use --engine curl or auto."));
 }
 
 TEST(HttpArgs, HelpNeedsNothingElse) { EXPECT_TRUE(parse({"--help"}).help); }

@@ -6,8 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/metrics/build_paths.hpp"
 
 namespace gauntlet {
 namespace {
@@ -60,6 +63,30 @@ TEST_F(BodiesFile, RejectsFilesWithoutBodiesNamingThePath) {
   EXPECT_THROW(load_request_bodies(path), ConfigError);
   EXPECT_THROW(load_request_bodies(write("not json")), ConfigError);
   EXPECT_THROW(load_request_bodies("/nonexistent/bodies.json"), ConfigError);
+}
+
+// The shipped prompts are bodies the gateway accepts: only its fields, a campaign and a prompt
+// within its limits (docs/platform-api/gateway.md).
+TEST(PromptsFile, HoldsGatewayGenerationBodies) {
+  const std::vector<std::string> bodies =
+      load_request_bodies(build_paths::source_dir() / "test-data" / "prompts.json");
+  ASSERT_GE(bodies.size(), 20U);
+  const std::set<std::string> allowed = {"campaign_id", "prompt",   "duration_s",  "width",
+                                         "height",      "priority", "blueprint_id"};
+  std::set<std::string> distinct;
+  for (const std::string& text : bodies) {
+    const nlohmann::json body = nlohmann::json::parse(text);
+    for (const auto& [key, value] : body.items()) EXPECT_TRUE(allowed.contains(key)) << key;
+    ASSERT_TRUE(body.contains("campaign_id") && body.contains("prompt")) << text;
+    EXPECT_GE(body["campaign_id"].get<int>(), 1);
+    const auto prompt = body["prompt"].get<std::string>();
+    EXPECT_TRUE(!prompt.empty() && prompt.size() <= 4000) << prompt;
+    EXPECT_TRUE(distinct.insert(prompt).second) << "repeated: " << prompt;
+    if (body.contains("duration_s")) {
+      EXPECT_GE(body["duration_s"].get<int>(), 1);
+      EXPECT_LE(body["duration_s"].get<int>(), 600);
+    }
+  }
 }
 
 }  // namespace
