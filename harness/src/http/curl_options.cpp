@@ -63,6 +63,7 @@ SlistHandle make_header_list(const std::vector<Header>& headers) {
 }
 
 bool sends_body(std::string_view method, std::string_view body) noexcept {
+  if (method == "HEAD") return false;  // set_method_and_body asks libcurl for no body at all
   return !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
 }
 

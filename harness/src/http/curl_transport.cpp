@@ -67,6 +67,7 @@ struct Slot {
   bool applied_body = false;
   bool applied = false;  // apply() ran at least once
   bool busy = false;
+  bool retried = false;  // the current request was sent again after a stale connection
   std::array<char, CURL_ERROR_SIZE> errbuf{};
 };
 
@@ -123,6 +124,7 @@ class CurlTransport final : public Transport {
     Slot& slot = *slots_[static_cast<std::size_t>(index)];
     if (!fixed_) apply(slot, request, slot.headers.build(request.headers));
     slot.busy = true;
+    slot.retried = false;
     curl_multi_add_handle(slot.group->multi.get(), slot.easy.get());
   }
 
@@ -254,6 +256,16 @@ class CurlTransport final : public Transport {
     active_groups_.push_back(&group);
   }
 
+  // A reused connection that failed before any response byte: the server closed it as the
+  // request went out. libcurl sends such a request again itself when it sees the close, but not
+  // when the close came as a reset (a server closing with our next request unread sends one), so
+  // the transport does, once, as the native transport does for either.
+  static bool stale_connection(const Slot& slot, const TransferResult& result) noexcept {
+    const bool broken = result.code == CURLE_RECV_ERROR || result.code == CURLE_SEND_ERROR ||
+                        result.code == CURLE_GOT_NOTHING;
+    return broken && !slot.retried && result.connects == 0 && result.status == 0;
+  }
+
   // Every message is read before any handle is removed: libcurl's remove walks the unread
   // messages, so removing while reading would cost a walk per completion.
   void drain(Group& group) {
@@ -277,6 +289,11 @@ class CurlTransport final : public Transport {
       curl_easy_getinfo(d.easy, CURLINFO_NUM_CONNECTS, &connects);
       result.connects = connects;
       result.detail = slot->errbuf.data();
+      if (stale_connection(*slot, result)) {
+        slot->retried = true;
+        curl_multi_add_handle(multi, d.easy);
+        continue;
+      }
       slot->busy = false;
       sink_.finished(slot->index, result);
     }

@@ -18,6 +18,12 @@ namespace {
 
 namespace beast = boost::beast;
 
+// A blank line ending a header: CRLF CRLF, or with bare LFs.
+bool has_blank_line(std::string_view bytes) noexcept {
+  return bytes.find("\n\r\n") != std::string_view::npos ||
+         bytes.find("\n\n") != std::string_view::npos;
+}
+
 // A 1xx response other than 101 Switching Protocols (which ends HTTP/1.1 on the connection).
 bool is_interim(long status) noexcept { return status >= 100 && status < 200 && status != 101; }
 namespace bhttp = boost::beast::http;
@@ -91,7 +97,8 @@ HttpTarget parse_http_target(const std::string& url) {
   HttpTarget target;
   std::string_view h = host.get();
   target.authority = h;
-  if (explicit_port) {
+  // As libcurl writes Host: the port only when it is not the scheme's default.
+  if (explicit_port && std::string_view(explicit_port.get()) != "80") {
     target.authority += ':';
     target.authority += explicit_port.get();
   }
@@ -239,6 +246,13 @@ ResponseReader::State ResponseReader::feed(std::string_view bytes) {
   } else {
     pending.assign(in.substr(used));
   }
+  if (!impl_->parser->is_header_done() && has_blank_line(pending)) {
+    // The header has ended with a blank line that is not CRLF CRLF (bare LFs). Read whole,
+    // Beast refuses such a header; split, it would wait forever, because it resumes its search
+    // for the end where it stopped and knows only CRLF CRLF there. Refused either way.
+    impl_->error = bhttp::error::bad_line_ending;
+    return State::kError;
+  }
   return State::kNeedMore;
 }
 
@@ -259,10 +273,13 @@ ResponseReader::State ResponseReader::eof() {
 }
 
 bool ResponseReader::header_done() const noexcept { return impl_->parser->is_header_done(); }
-long ResponseReader::status() const noexcept { return impl_->parser->status; }
+long ResponseReader::status() const noexcept {
+  return impl_->parser->is_header_done() ? impl_->parser->status : 0;
+}
 std::int64_t ResponseReader::body_bytes() const noexcept { return impl_->parser->body_bytes; }
 bool ResponseReader::keep_alive() const noexcept {
-  return impl_->parser->is_done() && impl_->parser->keep_alive();
+  // After 101 Switching Protocols the connection no longer speaks HTTP/1.1.
+  return impl_->parser->is_done() && impl_->parser->keep_alive() && impl_->parser->status != 101;
 }
 
 const char* ResponseReader::error() const noexcept {

@@ -57,7 +57,7 @@ class ResponseReader {
   State eof();
 
   bool header_done() const noexcept;
-  long status() const noexcept;  // 0 until the status line was read
+  long status() const noexcept;  // 0 until the whole header was read
   std::int64_t body_bytes() const noexcept;
   // Whether the connection may carry another request after this response.
   bool keep_alive() const noexcept;
