@@ -192,6 +192,9 @@ void EngineLoop::note_error(ErrorClass error, const TransferResult& result) {
 void EngineLoop::finished(int index, const TransferResult& result) {
   const time_point now = SteadyClock::now();
   Slot& slot = slots_[static_cast<std::size_t>(index)];
+  // A transport reports each transfer once; a second report for an idle slot would count a
+  // request twice and leave in_flight_ below zero, so that the run never sees its end.
+  if (!slot.busy) return;
   const std::optional<ErrorClass> error = classify_outcome(result.code, result.status);
   shard_->record_iteration(now - slot.intended, error, now);
   stats_.uncorrected.record(to_us(now - slot.sent));

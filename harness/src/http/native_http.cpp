@@ -199,7 +199,7 @@ void ResponseReader::start_parser() {
   CountingParser& p = impl_->parser.emplace();
   p.eager(true);
   p.skip(impl_->head_request);
-  p.header_limit(64 * 1024);
+  p.header_limit(100 * 1024);  // libcurl's limit (CURL_MAX_HTTP_HEADER)
   p.body_limit(std::numeric_limits<std::uint64_t>::max());  // counted, never stored
 }
 

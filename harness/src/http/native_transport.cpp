@@ -62,6 +62,8 @@ struct Link {
 struct Conn {
   int fd = -1;
   int index = 0;
+  std::uint64_t serial = 0;  // counts the requests begun, so a stale report can be told apart
+  bool in_flight = false;    // between begin() and its report (or abandon)
   ConnState state = ConnState::kIdle;
   bool reused = false;           // carried a whole request and response before this one
   bool retried = false;          // this request was sent again on a new connection
@@ -166,6 +168,8 @@ class NativeTransport final : public Transport {
     Conn& c = conns_[static_cast<std::size_t>(slot)];
     if (!fixed_) prepare(c, request);
     const time_point now = SteadyClock::now();
+    ++c.serial;
+    c.in_flight = true;
     c.began = now;
     c.offset = 0;
     c.received = 0;
@@ -178,8 +182,7 @@ class NativeTransport final : public Transport {
       return;
     }
     if (c.fd < 0) {
-      c.address = 0;
-      connect(c, now);
+      start_connect(c, now);
       return;
     }
     c.state = ConnState::kSending;
@@ -227,7 +230,7 @@ class NativeTransport final : public Transport {
       std::snprintf(detail_.data(), detail_.size(),
                     "Operation timed out after %lld milliseconds with %lld bytes received",
                     static_cast<long long>(elapsed_ms(c->began, now)),
-                    static_cast<long long>(c->received));
+                    static_cast<long long>(c->reader.body_bytes()));
       fail(*c, CURLE_OPERATION_TIMEDOUT, detail_.data());
     }
   }
@@ -237,6 +240,8 @@ class NativeTransport final : public Transport {
     pending_reports_.swap(immediate_);
     for (const Immediate& item : pending_reports_) {
       Conn& c = conns_[static_cast<std::size_t>(item.slot)];
+      // Reported already (a timeout that came first) or abandoned: the entry is stale.
+      if (!c.in_flight || c.serial != item.serial) continue;
       fail(c, item.code,
            item.code == CURLE_COULDNT_RESOLVE_HOST ? resolve_error_.c_str() : item.detail.data());
     }
@@ -248,7 +253,7 @@ class NativeTransport final : public Transport {
     close_conn(c);
     requests_.remove(c);
     c.state = ConnState::kIdle;
-    std::erase_if(immediate_, [slot](const Immediate& i) { return i.slot == slot; });
+    c.in_flight = false;
   }
 
   std::string_view name() const noexcept override { return "native"; }
@@ -256,6 +261,7 @@ class NativeTransport final : public Transport {
  private:
   struct Immediate {
     int slot;
+    std::uint64_t serial;
     CURLcode code;
     std::array<char, 160> detail;
   };
@@ -301,13 +307,18 @@ class NativeTransport final : public Transport {
     c.head_request = r.method == "HEAD";
   }
 
-  void watch(Conn& c, std::uint32_t events) {
-    if (c.registered == events) return;
+  // False (errno set) when the descriptor could not be added to the epoll set. A change of the
+  // events of one already in it cannot fail but for a bug.
+  bool watch(Conn& c, std::uint32_t events) {
+    if (c.registered == events) return true;
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = static_cast<std::uint64_t>(c.index);
-    epoll_ctl(epoll_fd_, c.registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
+    if (epoll_ctl(epoll_fd_, c.registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev) != 0) {
+      return false;
+    }
     c.registered = events;
+    return true;
   }
 
   void close_conn(Conn& c) noexcept {
@@ -316,6 +327,13 @@ class NativeTransport final : public Transport {
     c.registered = 0;
     c.reused = false;
     connects_.remove(c);
+  }
+
+  // A new connection for the request on `c`: every address in turn, within one connect timeout.
+  void start_connect(Conn& c, time_point now) {
+    c.address = 0;
+    c.connect_started = now;
+    connect(c, now);
   }
 
   // Tries the addresses from c.address on; a failure to start is reported at the next flush.
@@ -333,9 +351,12 @@ class NativeTransport final : public Transport {
           errno == EINPROGRESS) {
         c.fd = fd;
         c.state = ConnState::kConnecting;
-        c.connect_started = now;
-        connects_.push_back(c, now + options_.connect_timeout);
-        watch(c, EPOLLOUT);
+        if (!watch(c, EPOLLOUT)) {  // e.g. ENOSPC: fs.epoll.max_user_watches reached
+          c.last_errno = errno;
+          close_conn(c);
+          break;
+        }
+        connects_.push_back(c, c.connect_started + options_.connect_timeout);
         return;
       }
       c.last_errno = errno;
@@ -347,6 +368,7 @@ class NativeTransport final : public Transport {
   void connect_failed_later(Conn& c, time_point now) {
     Immediate& item = immediate_.emplace_back();
     item.slot = c.index;
+    item.serial = c.serial;
     item.code = CURLE_COULDNT_CONNECT;
     std::snprintf(item.detail.data(), item.detail.size(),
                   "Failed to connect to %s port %s after %lld ms: %s", target_.host.c_str(),
@@ -357,6 +379,7 @@ class NativeTransport final : public Transport {
   void fail_later(Conn& c, CURLcode code) {
     Immediate& item = immediate_.emplace_back();
     item.slot = c.index;
+    item.serial = c.serial;
     item.code = code;
     item.detail[0] = '\0';
   }
@@ -411,13 +434,39 @@ class NativeTransport final : public Transport {
           watch(c, EPOLLIN | EPOLLOUT);
           return;
         }
-        broken(c, CURLE_SEND_ERROR, errno);
+        const int error = errno;
+        if (answered_early(c)) return;
+        broken(c, CURLE_SEND_ERROR, error);
         return;
       }
       c.offset += static_cast<std::size_t>(sent);
     }
     c.state = ConnState::kReceiving;
     watch(c, EPOLLIN);
+  }
+
+  // A server may answer before it has the whole request (413 for a body too large) and close:
+  // its answer is still readable after the reset our send met, and is the request's outcome.
+  // True when something arrived and the transfer was reported.
+  bool answered_early(Conn& c) {
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
+      if (n <= 0) break;
+      c.received += n;
+      const ResponseReader::State state =
+          c.reader.feed({buffer_.data(), static_cast<std::size_t>(n)});
+      if (state == ResponseReader::State::kDone) {
+        complete(c);
+        return true;
+      }
+      if (state == ResponseReader::State::kError) {
+        fail(c, CURLE_WEIRD_SERVER_REPLY, c.reader.error());
+        return true;
+      }
+    }
+    if (c.received == 0) return false;
+    closed_by_peer(c);  // part of an answer: whole if it was to run until the close
+    return true;
   }
 
   // A server closing a kept-alive connection while it is idle is normal; anything else it sends
@@ -465,8 +514,7 @@ class NativeTransport final : public Transport {
     close_conn(c);
     c.offset = 0;
     c.reader.reset(c.head_request);
-    c.address = 0;
-    connect(c, SteadyClock::now());
+    start_connect(c, SteadyClock::now());
     return true;
   }
 
@@ -520,6 +568,7 @@ class NativeTransport final : public Transport {
     requests_.remove(c);
     connects_.remove(c);
     c.state = ConnState::kIdle;
+    c.in_flight = false;
     sink_.finished(c.index, result);
   }
 

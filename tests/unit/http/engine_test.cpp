@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -260,6 +262,48 @@ TEST_P(EngineTest, ReachesAServerOnlyListeningOnIpv4ThroughLocalhost) {
   const Outcome out =
       run_engine({.threads = 1, .connections = 2, .requests = 10}, RequestSource::fixed(get(url)));
   EXPECT_EQ(out.metrics.iteration.ok, 10);
+}
+
+// Sockets running out (EMFILE) fail connects at once, while short timeouts expire around them:
+// every request is still reported exactly once, and the run ends when the last one is.
+TEST_P(EngineTest, CountsEveryRequestOnceWhenSocketsRunOut) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(http_test::unused_port()) + "/";
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::size_t open_now = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    ++open_now;
+  }
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, open_now + 40);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  struct Restore {
+    rlimit limit;
+    ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{saved};
+  const Outcome out = run_engine({.threads = 1,
+                                  .connections = 500,
+                                  .requests = 20'000,
+                                  .connect_timeout = 1ms,
+                                  .timeout = 1ms},
+                                 RequestSource::fixed(get(url)));
+  EXPECT_EQ(out.stats.sent, 20'000);
+  EXPECT_EQ(out.stats.completed, 20'000);
+  EXPECT_EQ(out.stats.abandoned, 0);
+  EXPECT_EQ(out.metrics.iteration.failed, 20'000);
+}
+
+// A server refusing an upload from its header alone answers and closes with the body unread;
+// the send then meets a reset, but the answer is still there to read, and it is the outcome.
+TEST(Engine, NativeReadsAnAnswerThatCameBeforeTheWholeBodyWasSent) {
+  TestServer server;
+  Request upload{"POST", server.url("/reject-early"), {}, std::string(5 * 1024 * 1024, 'x')};
+  const Outcome out =
+      run_with(EngineKind::kNative, {.threads = 1, .connections = 2, .requests = 10},
+               RequestSource::fixed(std::move(upload)));
+  EXPECT_EQ(out.stats.status_counts[413], 10);
+  EXPECT_EQ(errors(out.metrics, ErrorClass::kHttp4xx), 10);
+  EXPECT_EQ(server.requests(), 10);  // none sent twice
 }
 
 // Both transports must load a server alike: the same request line, headers and body.

@@ -178,9 +178,26 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read() {
     parser_.emplace();
     parser_->body_limit(64 * 1024 * 1024);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return close();
+    if (parser_->get().target() == "/reject-early") {
+      // Answers from the header alone and closes with the body unread, as a server refusing an
+      // upload does: the client's send then meets a reset.
+      shared_.requests.fetch_add(1);
+      reply_ =
+          Reply{"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                true,
+                {}};
+      return do_write();
+    }
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        [self = shared_from_this()](beast::error_code ec2, std::size_t) { self->on_read(ec2); });
   }
 
   void on_read(beast::error_code ec) {

@@ -13,6 +13,8 @@
 //   /drop-after         200 "ok" announcing keep-alive, then closes (a stale connection)
 //   /until-close        200 "body until close" with no length: the body ends at the close
 //   /garbage            "NOT HTTP AT ALL", then closes
+//   /reject-early       413 with Connection: close as soon as the header is in, then closes with
+//                       the body unread (counted in requests())
 //   /echo               200 JSON {"method","target","headers":{lower-case name: value},"body"}
 //   /upload             200 JSON {"bytes": body size, "content_type", "file_bytes", "filename",
 //                       "file_fnv1a"} (file_* from the first multipart part with a filename)
