@@ -19,6 +19,7 @@
 #include "gauntlet/pg/pg_binaries.hpp"
 #include "gauntlet/process/free_port.hpp"
 #include "gauntlet/process/log_tail.hpp"
+#include "gauntlet/process/orphan_guard.hpp"
 #include "gauntlet/process/process_error.hpp"
 #include "gauntlet/process/shell_quote.hpp"
 
@@ -63,6 +64,9 @@ struct EmbeddedPostgres::Impl {
   fs::path dir;                                // empty until created
   std::uint16_t port = 0;
   pid_t postmaster = 0;
+  // pg_ctl detaches the postmaster from us: if this process dies without stopping it (SIGKILL),
+  // the guard shuts it down (SIGQUIT: immediate) and removes the directory.
+  OrphanGuard guard;
 
   explicit Impl(EmbeddedPostgresOptions o) : options(std::move(o)) {}
   Impl(const Impl&) = delete;
@@ -188,7 +192,10 @@ void EmbeddedPostgres::Impl::start_server(bool may_change_port) {
     const auto argv = pg_ctl(options.start_timeout, {"-l", server_log().string(), "start"});
     const ExitStatus status = tool(argv);
     postmaster = read_postmaster_pid();
-    if (status.success()) return;
+    if (status.success()) {
+      guard = OrphanGuard(postmaster, SIGQUIT, {"/bin/rm", "-rf", dir.string()});
+      return;
+    }
     const std::string log = read_log_tail(server_log());
     if (!may_change_port || attempt == kPortAttempts ||
         log.find("already in use") == std::string::npos) {
@@ -211,6 +218,7 @@ pid_t EmbeddedPostgres::Impl::read_postmaster_pid() const {
 // pg_ctl stop -m fast, then -m immediate; if both fail, SIGKILL. Never throws.
 void EmbeddedPostgres::Impl::stop_server() noexcept {
   if (dir.empty()) return;
+  guard.stand_down();
   const pid_t pid = postmaster != 0 ? postmaster : read_postmaster_pid();
   if (pid == 0) return;
   bool stopped = false;

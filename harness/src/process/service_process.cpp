@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "gauntlet/process/http_probe.hpp"
+#include "gauntlet/process/orphan_guard.hpp"
 #include "gauntlet/process/shell_quote.hpp"
 
 namespace gauntlet {
@@ -23,6 +24,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct ServiceProcess::Child {
   bp::child process;
   bool reaped = false;
+  OrphanGuard guard;  // kills the group if this process dies without stopping it
 };
 
 namespace {
@@ -116,7 +118,7 @@ void ServiceProcess::start() {
   try {
     auto child = bp::child(bp::exe = options_.executable.string(), bp::args = options_.args, env,
                            ChildSetup{{}, log_fd});
-    child_ = std::make_unique<Child>(Child{std::move(child), false});
+    child_ = std::make_unique<Child>(Child{std::move(child), false, {}});
   } catch (const std::system_error& e) {
     ::close(log_fd);
     throw ProcessError("Could not start " + who() + ": " + e.what() + ".", command_line(),
@@ -125,6 +127,12 @@ void ServiceProcess::start() {
   ::close(log_fd);
   pid_ = child_->process.id();
   exit_status_.reset();
+  try {
+    child_->guard = OrphanGuard(-pid_, SIGKILL);
+  } catch (const ProcessError&) {
+    stop();
+    throw;
+  }
 }
 
 void ServiceProcess::wait_healthy() {
@@ -220,6 +228,7 @@ bool ServiceProcess::wait_exited(std::chrono::milliseconds timeout) const noexce
 
 void ServiceProcess::reap_and_sweep() noexcept {
   if (!child_ || child_->reaped) return;
+  child_->guard.stand_down();
   ::kill(-pid_, SIGKILL);  // whatever the child left behind in its group
   std::error_code ec;
   child_->process.wait(ec);

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -204,6 +206,52 @@ TEST(EmbeddedPostgres, AServerPgCtlCannotStopIsKilledWithItsChildren) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir));
   EXPECT_TRUE(eventually([&] { return all_gone(postmaster, children); }));
+}
+
+// A test binary killed with SIGKILL (a CTest timeout) runs no destructor, and pg_ctl has
+// detached the postmaster from it: the cluster's orphan guard must shut it down and remove its
+// directory. The owner is this binary, re-executed to run this test's owner part.
+[[noreturn]] void hold_a_cluster() {
+  EmbeddedPostgresOptions options;
+  options.fsync = false;
+  const EmbeddedPostgres pg(options);
+  std::printf("cluster %ld %s\n", static_cast<long>(pg.postmaster_pid()), pg.directory().c_str());
+  std::fflush(stdout);
+  for (;;) ::pause();
+}
+
+TEST(EmbeddedPostgres, AClusterWhoseOwnerIsKilledIsShutDownAndRemoved) {
+  if (std::getenv("GAUNTLET_CLUSTER_OWNER") != nullptr) hold_a_cluster();  // the owner's part
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::setenv("GAUNTLET_CLUSTER_OWNER", "1", 1);
+    execl("/proc/self/exe", "owner",
+          "--gtest_filter=EmbeddedPostgres.AClusterWhoseOwnerIsKilledIsShutDownAndRemoved",
+          static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  FILE* from_owner = ::fdopen(out[0], "r");
+  long postmaster = 0;
+  char dir[512] = {};
+  char line[1024];
+  while (std::fgets(line, sizeof line, from_owner) != nullptr) {
+    if (std::sscanf(line, "cluster %ld %511s", &postmaster, dir) == 2) break;
+  }
+  std::fclose(from_owner);
+  ASSERT_GT(postmaster, 0) << "the helper did not report its cluster";
+  const std::vector<pid_t> children = children_of(static_cast<pid_t>(postmaster));
+  EXPECT_FALSE(children.empty());
+  ::kill(owner, SIGKILL);
+  ::waitpid(owner, nullptr, 0);
+  EXPECT_TRUE(eventually([&] { return all_gone(static_cast<pid_t>(postmaster), children); },
+                         std::chrono::milliseconds(20'000)));
+  EXPECT_TRUE(
+      eventually([&] { return !std::filesystem::exists(dir); }, std::chrono::milliseconds(20'000)));
 }
 
 TEST(EmbeddedPostgres, AServerThatCannotStartIsReportedWithItsLogAndCleanedUp) {

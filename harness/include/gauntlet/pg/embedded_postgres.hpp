@@ -2,7 +2,8 @@
 // A throwaway PostgreSQL cluster for a test run: initdb into /tmp/gauntlet-pg-XXXXXX, a free
 // port on 127.0.0.1, the unix socket in that directory, started with pg_ctl, and on destruction
 // stopped (pg_ctl stop -m fast, then -m immediate, then SIGKILL to the postmaster and its
-// children) and the directory removed.
+// children) and the directory removed. If this process dies without a destructor (SIGKILL),
+// an OrphanGuard shuts the cluster down (SIGQUIT) and removes the directory.
 //
 // PostgreSQL refuses to run as root; when we are root (CI containers), initdb, pg_ctl and the
 // server run as the `postgres` system user and the directory is chowned to it.

@@ -5,7 +5,8 @@
 //
 // Each child leads its own process group, so signals reach everything it spawned. The
 // destructor always stops and reaps it and sweeps its group: a test never leaves a process
-// behind, even when it fails or throws. Not thread-safe: one owner drives it.
+// behind, even when it fails or throws. If this process dies without a destructor (SIGKILL),
+// an OrphanGuard kills the child's group. Not thread-safe: one owner drives it.
 #include <sys/types.h>
 
 #include <chrono>
