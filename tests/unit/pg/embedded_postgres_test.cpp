@@ -17,6 +17,7 @@
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/process/process_error.hpp"
 #include "pg_cluster_test.hpp"
+#include "unit/support/owner_process.hpp"
 
 namespace gauntlet {
 namespace {
@@ -222,32 +223,16 @@ TEST(EmbeddedPostgres, AServerPgCtlCannotStopIsKilledWithItsChildren) {
 
 TEST(EmbeddedPostgres, AClusterWhoseOwnerIsKilledIsShutDownAndRemoved) {
   if (std::getenv("GAUNTLET_CLUSTER_OWNER") != nullptr) hold_a_cluster();  // the owner's part
-  int out[2];
-  ASSERT_EQ(::pipe(out), 0);
-  const pid_t owner = ::fork();
-  ASSERT_GE(owner, 0);
-  if (owner == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::setenv("GAUNTLET_CLUSTER_OWNER", "1", 1);
-    execl("/proc/self/exe", "owner",
-          "--gtest_filter=EmbeddedPostgres.AClusterWhoseOwnerIsKilledIsShutDownAndRemoved",
-          static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  FILE* from_owner = ::fdopen(out[0], "r");
+  testing::OwnerProcess owner("EmbeddedPostgres.AClusterWhoseOwnerIsKilledIsShutDownAndRemoved",
+                              "GAUNTLET_CLUSTER_OWNER", "1");
   long postmaster = 0;
   char dir[512] = {};
-  char line[1024];
-  while (std::fgets(line, sizeof line, from_owner) != nullptr) {
-    if (std::sscanf(line, "cluster %ld %511s", &postmaster, dir) == 2) break;
-  }
-  std::fclose(from_owner);
-  ASSERT_GT(postmaster, 0) << "the helper did not report its cluster";
+  const std::string line = owner.read_line_starting("cluster ");
+  ASSERT_EQ(std::sscanf(line.c_str(), "cluster %ld %511s", &postmaster, dir), 2)
+      << "the owner did not report its cluster";
   const std::vector<pid_t> children = children_of(static_cast<pid_t>(postmaster));
   EXPECT_FALSE(children.empty());
-  ::kill(owner, SIGKILL);
-  ::waitpid(owner, nullptr, 0);
+  owner.kill_hard();
   EXPECT_TRUE(eventually([&] { return all_gone(static_cast<pid_t>(postmaster), children); },
                          std::chrono::milliseconds(20'000)));
   EXPECT_TRUE(

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "unit/support/owner_process.hpp"
+
 extern char** environ;
 
 namespace gauntlet {
@@ -82,30 +84,14 @@ TEST(OrphanGuard, AnOwnerKilledWithSigkillTakesItsTargetAlongAndCleansUp) {
   }
   const fs::path dir = fs::temp_directory_path() / ("gauntlet-guard-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  int out[2];
-  ASSERT_EQ(::pipe(out), 0);
-  const pid_t owner = ::fork();
-  ASSERT_GE(owner, 0);
-  if (owner == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::setenv("GAUNTLET_ORPHAN_GUARD_DIR", dir.c_str(), 1);
-    execl("/proc/self/exe", "owner",
-          "--gtest_filter=OrphanGuard.AnOwnerKilledWithSigkillTakesItsTargetAlongAndCleansUp",
-          static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  FILE* from_owner = ::fdopen(out[0], "r");
+  testing::OwnerProcess owner("OrphanGuard.AnOwnerKilledWithSigkillTakesItsTargetAlongAndCleansUp",
+                              "GAUNTLET_ORPHAN_GUARD_DIR", dir.string());
   long target = 0;
-  char line[256];
-  while (std::fgets(line, sizeof line, from_owner) != nullptr) {
-    if (std::sscanf(line, "guarded target %ld", &target) == 1) break;
-  }
-  std::fclose(from_owner);
-  ASSERT_GT(target, 0) << "the helper did not report its target";
+  const std::string line = owner.read_line_starting("guarded target ");
+  ASSERT_EQ(std::sscanf(line.c_str(), "guarded target %ld", &target), 1)
+      << "the owner did not report its target";
   ASSERT_TRUE(alive(static_cast<pid_t>(target)));
-  ::kill(owner, SIGKILL);
-  ::waitpid(owner, nullptr, 0);
+  owner.kill_hard();
   EXPECT_TRUE(eventually([&] { return !alive(static_cast<pid_t>(target)); }));
   EXPECT_TRUE(eventually([&] { return !fs::exists(dir); }));
   std::error_code ec;
