@@ -73,12 +73,6 @@ std::string read_file(const std::filesystem::path& path, std::string_view shown,
   return text.str();
 }
 
-bool is_token(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
-  });
-}
-
 using Apply = void (*)(HttpArgs&, std::string_view value, std::string_view shown, Problems&);
 
 struct Flag {
@@ -91,7 +85,7 @@ struct Flag {
 void set_header(HttpArgs& a, std::string_view v, std::string_view shown, Problems& p) {
   const std::size_t colon = v.find(':');
   const std::string_view name = v.substr(0, colon);
-  if (colon == std::string_view::npos || !is_token(name)) {
+  if (colon == std::string_view::npos || !is_http_token(name)) {
     p.add(std::string(shown) + " must read \"Name: value\", got " + in_quotes(v) + ".");
     return;
   }
@@ -130,7 +124,7 @@ void set_body(HttpArgs& a, std::string_view v, std::string_view shown, Problems&
 }
 
 void set_method(HttpArgs& a, std::string_view v, std::string_view shown, Problems& p) {
-  if (!is_token(v)) {
+  if (!is_http_token(v)) {
     p.add(std::string(shown) + " must be a method name such as GET or POST, got " + in_quotes(v) +
           ".");
     return;

@@ -46,24 +46,6 @@ CurlText url_part(CURLU* url, CURLUPart part, unsigned flags = 0) {
   throw std::invalid_argument("request URL \"" + url + "\" " + std::string(why));
 }
 
-// RFC 9110 tchar, as a table: checked for every character of every generated header name.
-constexpr std::array<bool, 256> kTokenChars = [] {
-  std::array<bool, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
-  return table;
-}();
-
-bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
-  }
-  return true;
-}
-
 bool has_line_break(std::string_view s) noexcept {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
@@ -116,11 +98,11 @@ HttpTarget parse_http_target(const std::string& url) {
 
 void write_request_head(const Request& r, std::string_view authority, std::string_view path_query,
                         std::string& out) {
-  if (!is_token(r.method)) {
+  if (!is_http_token(r.method)) {
     throw std::invalid_argument("request method \"" + r.method + "\" is not an HTTP token");
   }
   for (const Header& h : r.headers) {
-    if (!is_token(h.name)) {
+    if (!is_http_token(h.name)) {
       throw std::invalid_argument("request header name \"" + h.name + "\" is not an HTTP token");
     }
     if (has_line_break(h.value)) {

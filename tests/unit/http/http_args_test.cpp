@@ -120,6 +120,18 @@ TEST(HttpArgs, RefusesMoreThreadsThanConnections) {
               HasSubstr("-t/--threads (4) must be <= -c/--connections (2)"));
 }
 
+// Header names and methods are HTTP tokens (RFC 9110), the same rule the engine checks.
+TEST(HttpArgs, AcceptsEveryTokenAsAHeaderNameOrMethod) {
+  const HttpArgs a = parse({"http://127.0.0.1/", "-H", "X.Trace_Id~1: v", "-m", "m-search"});
+  ASSERT_EQ(a.headers.size(), 1U);
+  EXPECT_EQ(a.headers[0].name, "X.Trace_Id~1");
+  EXPECT_EQ(a.effective_method(), "M-SEARCH");
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-H", "X(A): v"}),
+              HasSubstr("-H/--header must read \"Name: value\""));
+  EXPECT_THAT(problems_of({"http://127.0.0.1/", "-m", "GE T"}),
+              HasSubstr("-m/--method must be a method name"));
+}
+
 TEST(HttpArgs, ChoosesTheEngineAutomaticallyUnlessTold) {
   EXPECT_EQ(parse({"http://127.0.0.1/"}).engine, EngineKind::kAuto);
   EXPECT_EQ(parse({"http://127.0.0.1/", "--engine", "native"}).engine, EngineKind::kNative);

@@ -40,6 +40,9 @@ std::string header_line(const Header& header);
 // rebuilds its header lines per request without allocating.
 void write_header_line(const Header& header, std::string& out);
 
+// Whether `text` is an HTTP token (RFC 9110 5.6.2): what a method or a header name must be.
+bool is_http_token(std::string_view text) noexcept;
+
 // Case-insensitive ASCII comparison of header names.
 bool header_name_equals(std::string_view a, std::string_view b) noexcept;
 
