@@ -62,8 +62,9 @@ struct Link {
 struct Conn {
   int fd = -1;
   int index = 0;
-  std::uint64_t serial = 0;  // counts the requests begun, so a stale report can be told apart
-  bool in_flight = false;    // between begin() and its report (or abandon)
+  std::uint64_t serial = 0;      // counts the requests begun, so a stale report can be told apart
+  bool in_flight = false;        // between begin() and its report (or abandon)
+  std::uint32_t generation = 0;  // counts the connections closed on this slot
   ConnState state = ConnState::kIdle;
   bool reused = false;           // carried a whole request and response before this one
   bool retried = false;          // this request was sent again on a new connection
@@ -146,12 +147,7 @@ class NativeTransport final : public Transport {
     for (std::size_t i = 0; i < conns_.size(); ++i) {
       Conn& c = conns_[i];
       c.index = static_cast<int>(i);
-      if (fixed_) {
-        const Request& r = setup.source.sample();
-        c.head = fixed_head_;
-        c.body = sends_body(r.method, r.body) ? std::string_view(r.body) : std::string_view();
-        c.head_request = r.method == "HEAD";
-      }
+      if (fixed_) set_request(c, fixed_head_, setup.source.sample());
     }
   }
 
@@ -190,8 +186,8 @@ class NativeTransport final : public Transport {
   }
 
   void on_event(std::uint64_t data, std::uint32_t events) override {
-    Conn& c = conns_[static_cast<std::size_t>(data)];
-    if (c.fd < 0) return;  // closed by an earlier event of this batch
+    Conn& c = conns_[static_cast<std::size_t>(data & 0xFFFFFFFFU)];
+    if (c.fd < 0 || c.generation != data >> 32) return;  // closed meanwhile
     switch (c.state) {
       case ConnState::kConnecting:
         connected(c);
@@ -302,7 +298,12 @@ class NativeTransport final : public Transport {
       c.applied_url = r.url;
     }
     write_request_head(r, c.authority, c.path_query, c.own_head);
-    c.head = c.own_head;
+    set_request(c, c.own_head, r);
+  }
+
+  // What `c` sends for `r`: `head` (which outlives the request) and the body from r's memory.
+  static void set_request(Conn& c, std::string_view head, const Request& r) noexcept {
+    c.head = head;
     c.body = sends_body(r.method, r.body) ? std::string_view(r.body) : std::string_view();
     c.head_request = r.method == "HEAD";
   }
@@ -313,7 +314,10 @@ class NativeTransport final : public Transport {
     if (c.registered == events) return true;
     epoll_event ev{};
     ev.events = events;
-    ev.data.u64 = static_cast<std::uint64_t>(c.index);
+    // The connection's generation rides along, so an event still queued for a connection closed
+    // earlier in the same batch is not taken for its successor on this slot (which often gets
+    // the same descriptor number).
+    ev.data.u64 = (std::uint64_t{c.generation} << 32) | static_cast<std::uint32_t>(c.index);
     if (epoll_ctl(epoll_fd_, c.registered == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev) != 0) {
       return false;
     }
@@ -324,6 +328,7 @@ class NativeTransport final : public Transport {
   void close_conn(Conn& c) noexcept {
     if (c.fd >= 0) ::close(c.fd);  // closing also takes it out of the epoll set
     c.fd = -1;
+    ++c.generation;
     c.registered = 0;
     c.reused = false;
     connects_.remove(c);
@@ -449,24 +454,43 @@ class NativeTransport final : public Transport {
   // its answer is still readable after the reset our send met, and is the request's outcome.
   // True when something arrived and the transfer was reported.
   bool answered_early(Conn& c) {
-    for (;;) {
-      const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
-      if (n <= 0) break;
-      c.received += n;
-      const ResponseReader::State state =
-          c.reader.feed({buffer_.data(), static_cast<std::size_t>(n)});
-      if (state == ResponseReader::State::kDone) {
-        complete(c);
-        return true;
-      }
-      if (state == ResponseReader::State::kError) {
-        fail(c, CURLE_WEIRD_SERVER_REPLY, c.reader.error());
-        return true;
-      }
-    }
+    if (read_available(c).outcome == Read::kReported) return true;
     if (c.received == 0) return false;
     closed_by_peer(c);  // part of an answer: whole if it was to run until the close
     return true;
+  }
+
+  // How reading what a connection has to give ended.
+  struct Read {
+    enum Outcome : std::uint8_t { kReported, kDrained, kClosed, kFailed } outcome;
+    int error = 0;  // kFailed: errno
+  };
+
+  // Reads and parses until the response is complete (reported: completed or failed as
+  // malformed), nothing more is there, the peer closed, or recv failed.
+  Read read_available(Conn& c) {
+    for (;;) {
+      const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
+      if (n > 0) {
+        c.received += n;
+        switch (c.reader.feed({buffer_.data(), static_cast<std::size_t>(n)})) {
+          case ResponseReader::State::kDone:
+            complete(c);
+            return {Read::kReported};
+          case ResponseReader::State::kError:
+            fail(c, CURLE_WEIRD_SERVER_REPLY, c.reader.error());
+            return {Read::kReported};
+          case ResponseReader::State::kNeedMore:
+            break;
+        }
+        if (static_cast<std::size_t>(n) < buffer_.size()) return {Read::kDrained};  // most likely
+        continue;
+      }
+      if (n == 0) return {Read::kClosed};
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {Read::kDrained};
+      return {Read::kFailed, errno};
+    }
   }
 
   // A server closing a kept-alive connection while it is idle is normal; anything else it sends
@@ -478,31 +502,11 @@ class NativeTransport final : public Transport {
   }
 
   void receive(Conn& c) {
-    for (;;) {
-      const ssize_t n = ::recv(c.fd, buffer_.data(), buffer_.size(), 0);
-      if (n > 0) {
-        c.received += n;
-        switch (c.reader.feed({buffer_.data(), static_cast<std::size_t>(n)})) {
-          case ResponseReader::State::kDone:
-            complete(c);
-            return;
-          case ResponseReader::State::kError:
-            fail(c, CURLE_WEIRD_SERVER_REPLY, c.reader.error());
-            return;
-          case ResponseReader::State::kNeedMore:
-            break;
-        }
-        if (static_cast<std::size_t>(n) < buffer_.size()) return;  // most likely drained
-        continue;
-      }
-      if (n == 0) {
-        closed_by_peer(c);
-        return;
-      }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      broken(c, CURLE_RECV_ERROR, errno);
-      return;
+    const Read read = read_available(c);
+    if (read.outcome == Read::kClosed) {
+      closed_by_peer(c);
+    } else if (read.outcome == Read::kFailed) {
+      broken(c, CURLE_RECV_ERROR, read.error);
     }
   }
 
