@@ -33,10 +33,6 @@ nanoseconds thread_cpu_time() noexcept {
 
 }  // namespace
 
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 bool WaitQueue::push(time_point t) noexcept {
   if (size_ == items_.size()) return false;
   items_[(head_ + size_) % items_.size()] = t;

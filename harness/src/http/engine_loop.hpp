@@ -22,6 +22,7 @@
 #include "gauntlet/http/request_source.hpp"
 #include "gauntlet/load/rate_curve.hpp"
 #include "gauntlet/metrics/recorder.hpp"
+#include "gauntlet/unique_fd.hpp"
 
 namespace gauntlet {
 
@@ -46,19 +47,6 @@ struct LoopCounters {
   std::atomic<std::int64_t> failed{0};
   std::atomic<std::int64_t> dropped{0};
   std::atomic<std::int64_t> in_flight{0};
-};
-
-// An owned file descriptor (epoll, eventfd): closed on destruction.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
-  ~UniqueFd();
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
 };
 
 // A fixed-capacity FIFO of intended start times (open model): requests that found no free

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "gauntlet/metrics/build_paths.hpp"
+#include "gauntlet/unique_fd.hpp"
 
 namespace gauntlet {
 namespace {
@@ -318,22 +319,6 @@ void check_schema_version(const ObjectReader& root) {
 [[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
   throw std::system_error(errno, std::generic_category(), what + " " + path.string());
 }
-
-// Owns a POSIX file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const noexcept { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 void write_synced(const fs::path& path, std::string_view text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
