@@ -58,8 +58,9 @@ endfunction()
 function(gauntlet_add_unit_test name)
   cmake_parse_arguments(ARG "WHOLE_BINARY" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gmock GTest::gtest_main)
-  # Shared test helpers: #include "unit/support/..."
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} gauntlet::test_support GTest::gmock
+                                         GTest::gtest_main)
+  # Shared test helpers (tests/support, #include "support/..."), fixtures' headers
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   gauntlet_warnings(${name})
   set(labels unit ${ARG_LABELS})

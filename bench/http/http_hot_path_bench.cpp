@@ -201,7 +201,7 @@ void BM_HotPathFixedTemplate(benchmark::State& state) {
   for (auto _ : state) {
     now += std::chrono::microseconds(10);
     const long status = 200;
-    const auto error = classify_outcome(CURLE_OK, status);
+    const auto error = classify_transfer(TransferFailure::kNone, status);
     shard.record_iteration(std::chrono::microseconds(250), error, now);
     uncorrected.record(250);
     ++status_counts[static_cast<std::size_t>(status)];
@@ -229,7 +229,7 @@ void BM_NativeHotPathFixedTemplate(benchmark::State& state) {
     if (reader.feed(kNginxResponse) != ResponseReader::State::kDone) continue;
     kept += reader.keep_alive() && reader.excess_bytes() == 0 ? 1 : 0;
     const long status = reader.status();
-    const auto error = classify_outcome(CURLE_OK, status);
+    const auto error = classify_transfer(TransferFailure::kNone, status);
     shard.record_iteration(std::chrono::microseconds(250), error, now);
     stats.uncorrected.record(250);
     ++stats.status_counts[status >= 0 && status <= kMaxStatusCode ? static_cast<std::size_t>(status)

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/report/json_reporter.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto doc = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "fixtures/platform.hpp"
+#include "gauntlet/build_paths.hpp"
 #include "gauntlet/http/client.hpp"
-#include "gauntlet/metrics/build_paths.hpp"
 #include "gauntlet/pg/migrations.hpp"
 #include "gauntlet/process/process_error.hpp"
 

@@ -10,9 +10,10 @@
 #include <cstring>
 #include <new>
 
-#include "../unit/http/test_server.hpp"
-#include "gauntlet/gtest/stress_test.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/engine.hpp"
+#include "gauntlet/report/result_file.hpp"
+#include "support/test_server.hpp"
 
 using namespace std::chrono_literals;
 
@@ -45,7 +46,7 @@ namespace {
 using http_test::TestServer;
 using http_test::TestServerOptions;
 
-class HttpEngineStress : public StressTest {
+class HttpEngineStress : public StressFixture {
  protected:
   struct Outcome {
     EngineStats stats;
@@ -54,22 +55,21 @@ class HttpEngineStress : public StressTest {
 
   Outcome run_engine(const EngineOptions& options, RequestSource source) {
     Engine engine(options, std::move(source));
-    Recorder recorder({.start = std::chrono::steady_clock::now()});
-    EngineStats stats = engine.run(recorder, {});
-    return {std::move(stats), recorder.finish()};
+    EngineRun run = engine.run({});
+    return {std::move(run.stats), std::move(run.metrics)};
   }
 
   // Keeps the run in results/ like every stress test, with the engine's own figures in extra.
   void keep_result(const std::string& label, const Outcome& out) {
-    RunResult result;
-    result.name = test_name() + "." + label;
-    result.scale = std::string(to_string(scale()));
-    result.duration_s = std::chrono::duration<double>(out.stats.elapsed).count();
-    result.metrics = out.metrics;
-    result.requested_rate_per_s = out.stats.requested_rate_per_s;
-    result.achieved_rate_per_s = out.stats.achieved_rate_per_s;
-    result.extra["http"] = out.stats.to_json();
-    write_result_file(result, results_dir());
+    FinishedRun facts;
+    facts.name = test_name() + "." + label;
+    facts.scale = std::string(to_string(scale()));
+    facts.load_duration = out.stats.elapsed;
+    facts.metrics = out.metrics;
+    facts.requested_rate_per_s = out.stats.requested_rate_per_s;
+    facts.achieved_rate_per_s = out.stats.achieved_rate_per_s;
+    facts.extra["http"] = out.stats.to_json();
+    write_result_file(assemble_result(std::move(facts), {}), results_dir());
   }
 
   void expect_rate_within_1_percent(double rate_per_s, int connections, EngineKind kind) {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "gauntlet/gtest/stress_test.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/load/closed_model.hpp"
 #include "gauntlet/load/open_model.hpp"
 
@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 namespace gauntlet {
 namespace {
 
-class SelfTest : public StressTest {};
+class SelfTest : public StressFixture {};
 
 // Exact order statistic of the samples (nearest rank), in microseconds.
 double exact_percentile_us(std::vector<double> samples_us, double percentile) {

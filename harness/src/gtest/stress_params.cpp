@@ -6,8 +6,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "gauntlet/load/format.hpp"
-#include "gauntlet/metrics/units.hpp"
+#include "gauntlet/text/duration_parse.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
 namespace {

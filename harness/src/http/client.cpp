@@ -22,7 +22,7 @@ struct Client::Transfer {
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   static_cast<Response*>(user)->body.append(data, size * count);
@@ -138,10 +138,10 @@ void Client::prepare(Transfer& transfer, const Request& request) {
 }
 
 Response Client::perform(Transfer& transfer, std::string_view method, std::string_view url) {
-  const auto start = SteadyClock::now();
+  const auto start = Steady::now();
   const CURLcode code = curl_easy_perform(easy_.get());
   Response response = std::move(transfer.response);
-  response.elapsed = SteadyClock::now() - start;
+  response.elapsed = Steady::now() - start;
   curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &response.status);
   response.error = classify_outcome(code, response.status);
   if (response.error) {
@@ -158,7 +158,7 @@ Response Client::finish(Response response, std::string_view step, const Response
     if (std::optional<std::string> why = check(response)) response.mark_body_mismatch(*why);
   }
   if (recorder_ != nullptr && !step.empty()) {
-    record_response(*recorder_, step, response, SteadyClock::now());
+    record_response(*recorder_, step, response, Steady::now());
   }
   return response;
 }

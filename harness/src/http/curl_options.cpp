@@ -62,11 +62,6 @@ SlistHandle make_header_list(const std::vector<Header>& headers) {
   return list;
 }
 
-bool sends_body(std::string_view method, std::string_view body) noexcept {
-  if (method == "HEAD") return false;  // set_method_and_body asks libcurl for no body at all
-  return !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-}
-
 void set_method_and_body(CURL* easy, std::string_view method, std::string_view body) {
   if (method == "GET" && body.empty()) {
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);

@@ -36,8 +36,4 @@ SlistHandle make_header_list(const std::vector<Header>& headers);
 // NUL-terminated string (libcurl copies it).
 void set_method_and_body(CURL* easy, std::string_view method, std::string_view body);
 
-// Whether set_method_and_body sends `body`: when it is not empty, and always for POST, PUT and
-// PATCH (an empty body then); never for HEAD.
-bool sends_body(std::string_view method, std::string_view body) noexcept;
-
 }  // namespace gauntlet

@@ -14,6 +14,7 @@
 #include "curl_options.hpp"
 #include "engine_transport.hpp"
 #include "gauntlet/http/curl_handles.hpp"
+#include "gauntlet/http/outcome.hpp"
 
 namespace gauntlet {
 
@@ -32,7 +33,7 @@ curl_slist* HeaderNodes::build(const std::vector<Header>& headers) {
 
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
@@ -50,7 +51,7 @@ struct Group {
   CurlTransport* transport = nullptr;
   std::uint32_t index = 0;
   MultiHandle multi;
-  SteadyClock::time_point deadline = SteadyClock::time_point::max();
+  Steady::time_point deadline = Steady::time_point::max();
   bool active = false;
 };
 
@@ -202,8 +203,8 @@ class CurlTransport final : public Transport {
 
   static int on_timer(CURLM*, long timeout_ms, void* userp) {
     auto* group = static_cast<Group*>(userp);
-    group->deadline = timeout_ms < 0 ? time_point::max()
-                                     : SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
+    group->deadline =
+        timeout_ms < 0 ? time_point::max() : Steady::now() + std::chrono::milliseconds(timeout_ms);
     return 0;
   }
 
@@ -261,8 +262,9 @@ class CurlTransport final : public Transport {
   // when the close came as a reset (a server closing with our next request unread sends one), so
   // the transport does, once, as the native transport does for either.
   static bool stale_connection(const Slot& slot, const TransferResult& result) noexcept {
-    const bool broken = result.code == CURLE_RECV_ERROR || result.code == CURLE_SEND_ERROR ||
-                        result.code == CURLE_GOT_NOTHING;
+    const bool broken = result.failure == TransferFailure::kRecv ||
+                        result.failure == TransferFailure::kSend ||
+                        result.failure == TransferFailure::kEmptyReply;
     return broken && !slot.retried && result.connects == 0 && result.status == 0;
   }
 
@@ -280,7 +282,7 @@ class CurlTransport final : public Transport {
       curl_easy_getinfo(d.easy, CURLINFO_PRIVATE, &slot);
       curl_multi_remove_handle(multi, d.easy);
       TransferResult result;
-      result.code = d.code;
+      result.failure = transfer_failure_of(d.code);
       curl_easy_getinfo(d.easy, CURLINFO_RESPONSE_CODE, &result.status);
       curl_off_t bytes = 0;
       curl_easy_getinfo(d.easy, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
@@ -289,6 +291,10 @@ class CurlTransport final : public Transport {
       curl_easy_getinfo(d.easy, CURLINFO_NUM_CONNECTS, &connects);
       result.connects = connects;
       result.detail = slot->errbuf.data();
+      // libcurl leaves its error buffer empty for some codes: its own text for the code then.
+      if (result.detail.find_first_not_of("\n ") == std::string_view::npos && d.code != CURLE_OK) {
+        result.detail = curl_easy_strerror(d.code);
+      }
       if (stale_connection(*slot, result)) {
         slot->retried = true;
         curl_multi_add_handle(multi, d.easy);

@@ -1,10 +1,13 @@
 #pragma once
-// Internal: the curl transport's header list, exposed for the hot-path benchmark.
+// Internal: the curl transport: libcurl's multi interface driven through its socket API, for
+// TLS, HTTP/2 and every URL libcurl takes. Its header list is exposed for the hot-path benchmark.
 #include <curl/curl.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "engine_transport.hpp"
 #include "gauntlet/http/request.hpp"
 
 namespace gauntlet {
@@ -25,5 +28,8 @@ class HeaderNodes {
 // connection cache: libcurl looks for a free cached connection by walking its cache, and one
 // cache of 10,000 connections makes every request pay for a walk of thousands.
 inline constexpr int kConnectionsPerMulti = 32;
+
+// Throws std::runtime_error when libcurl cannot be set up.
+std::unique_ptr<Transport> make_curl_transport(const TransportSetup& setup);
 
 }  // namespace gauntlet

@@ -9,14 +9,14 @@
 #include "curl_options.hpp"
 #include "engine_loop.hpp"
 #include "gauntlet/http/target_check.hpp"
-#include "gauntlet/load/format.hpp"
-#include "gauntlet/report/format.hpp"
+#include "gauntlet/text/exact_format.hpp"
+#include "gauntlet/text/measured_format.hpp"
 #include "native_http.hpp"
 
 namespace gauntlet {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // Share i of `total` split over `parts`: the first (total % parts) shares get one more.
 std::int64_t share_of(std::int64_t total, int parts, int i) {
@@ -33,7 +33,7 @@ struct LoopRuns {
 };
 
 EngineProgress progress_of(const std::vector<std::unique_ptr<EngineLoop>>& loops,
-                           SteadyClock::duration elapsed) {
+                           Steady::duration elapsed) {
   EngineProgress p;
   p.elapsed = elapsed;
   for (const auto& loop : loops) {
@@ -116,9 +116,10 @@ void Engine::check_native(Problems& problems) const {
   }
 }
 
-EngineStats Engine::run(Recorder& recorder, std::stop_token stop, const ProgressFn& on_progress) {
+EngineRun Engine::run(std::stop_token stop, const ProgressFn& on_progress) {
   const int n = options_.threads;
-  const SteadyClock::time_point start = SteadyClock::now();
+  const Steady::time_point start = Steady::now();
+  Recorder recorder({.start = start});
   std::optional<RateCurve> curve;
   if (options_.profile) curve.emplace(*options_.profile);
   std::vector<std::unique_ptr<EngineLoop>> loops;
@@ -131,12 +132,12 @@ EngineStats Engine::run(Recorder& recorder, std::stop_token stop, const Progress
     plan.start = start;
     plan.send_deadline =
         options_.duration.count() > 0
-            ? start + std::chrono::duration_cast<SteadyClock::duration>(options_.duration)
-            : SteadyClock::time_point::max();
+            ? start + std::chrono::duration_cast<Steady::duration>(options_.duration)
+            : Steady::time_point::max();
     plan.curve = curve ? &*curve : nullptr;
     if (curve)
       plan.window_end =
-          start + std::chrono::duration_cast<SteadyClock::duration>(open_window(options_, *curve));
+          start + std::chrono::duration_cast<Steady::duration>(open_window(options_, *curve));
     loops.push_back(std::make_unique<EngineLoop>(options_, source_, plan));
   }
   std::atomic<bool> stop_flag{false};
@@ -170,21 +171,28 @@ EngineStats Engine::run(Recorder& recorder, std::stop_token stop, const Progress
     for (auto tick = start + std::chrono::milliseconds(1100);; tick += std::chrono::seconds(1)) {
       if (runs.done_cv.wait_until(lock, tick, [&] { return runs.done == n; })) break;
       lock.unlock();
-      recorder.sample_active_vus(SteadyClock::now(), progress_of(loops, {}).active_connections);
-      if (on_progress) on_progress(progress_of(loops, SteadyClock::now() - start));
+      const Steady::time_point now = Steady::now();
+      recorder.sample_active_vus(now, progress_of(loops, {}).active_connections);
+      if (on_progress) {
+        EngineProgress progress = progress_of(loops, now - start);
+        const std::vector<SeriesPoint> series = recorder.live_series(now);
+        if (!series.empty()) progress.last_second = series.back();
+        on_progress(progress);
+      }
       lock.lock();
     }
   }
   threads.clear();  // joins
   if (runs.error) std::rethrow_exception(runs.error);
-  return summarise(runs.stats, curve ? &*curve : nullptr, start);
+  EngineStats stats = summarise(runs.stats, curve ? &*curve : nullptr, start);
+  return {std::move(stats), recorder.finish()};
 }
 
 EngineStats Engine::summarise(std::vector<EngineStats>& per_loop, const RateCurve* curve,
                               std::chrono::steady_clock::time_point start) const {
   EngineStats total = std::move(per_loop.front());
   for (std::size_t i = 1; i < per_loop.size(); ++i) total.merge(per_loop[i]);
-  total.elapsed = SteadyClock::now() - start;
+  total.elapsed = Steady::now() - start;
   if (curve != nullptr) {
     std::chrono::nanoseconds window = open_window(options_, *curve);
     if (total.stopped) window = std::min(window, total.send_window);

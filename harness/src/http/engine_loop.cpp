@@ -8,13 +8,15 @@
 #include <cerrno>
 #include <system_error>
 
-#include "gauntlet/http/outcome.hpp"
+#include "curl_transport.hpp"
 #include "gauntlet/http/redact.hpp"
+#include "gauntlet/http/transfer_failure.hpp"
+#include "native_transport.hpp"
 
 namespace gauntlet {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 using std::chrono::nanoseconds;
 
 std::int64_t to_us(nanoseconds d) noexcept {
@@ -177,7 +179,8 @@ void EngineLoop::reuse_or_free(int slot, time_point now) {
 
 void EngineLoop::note_error(ErrorClass error, const TransferResult& result) {
   std::array<char, 256> buf{};
-  const std::string_view text = describe_outcome(result.code, result.status, result.detail, buf);
+  const std::string_view text =
+      describe_transfer(result.failure, result.status, result.detail, buf);
   std::vector<std::string>& seen = seen_errors_[static_cast<std::size_t>(error)];
   if (seen.size() >= kMaxSamplesPerClass) return;
   if (std::find(seen.begin(), seen.end(), text) != seen.end()) return;
@@ -186,12 +189,12 @@ void EngineLoop::note_error(ErrorClass error, const TransferResult& result) {
 }
 
 void EngineLoop::finished(int index, const TransferResult& result) {
-  const time_point now = SteadyClock::now();
+  const time_point now = Steady::now();
   Slot& slot = slots_[static_cast<std::size_t>(index)];
   // A transport reports each transfer once; a second report for an idle slot would count a
   // request twice and leave in_flight_ below zero, so that the run never sees its end.
   if (!slot.busy) return;
-  const std::optional<ErrorClass> error = classify_outcome(result.code, result.status);
+  const std::optional<ErrorClass> error = classify_transfer(result.failure, result.status);
   shard_->record_iteration(now - slot.intended, error, now);
   stats_.uncorrected.record(to_us(now - slot.sent));
   ++stats_.status_counts[result.status >= 0 && result.status <= kMaxStatusCode
@@ -223,8 +226,8 @@ EngineLoop::time_point EngineLoop::next_wakeup() const noexcept {
     t = std::min(t, plan_.send_deadline);
     if (next_arrival_) t = std::min(t, *next_arrival_);
     if (waiting_ && !waiting_->empty()) {
-      t = std::min(t, waiting_->front() +
-                          std::chrono::duration_cast<SteadyClock::duration>(options_.max_wait));
+      t = std::min(
+          t, waiting_->front() + std::chrono::duration_cast<Steady::duration>(options_.max_wait));
     }
   } else {
     t = std::min(t, drain_deadline_);
@@ -262,7 +265,7 @@ void EngineLoop::wait_and_dispatch(time_point now) {
     }
     transport_->on_event(event.data.u64, event.events);
   }
-  const time_point after = SteadyClock::now();
+  const time_point after = Steady::now();
   if (transport_->deadline() <= after) transport_->on_time(after);
   transport_->flush();
 }
@@ -271,7 +274,7 @@ void EngineLoop::end_sending(time_point at) {
   if (!sending_) return;
   sending_ = false;
   stats_.send_window = at - plan_.start;
-  drain_deadline_ = at + std::chrono::duration_cast<SteadyClock::duration>(options_.drain_timeout);
+  drain_deadline_ = at + std::chrono::duration_cast<Steady::duration>(options_.drain_timeout);
   // Requests still waiting for a connection when the plan's time is up never started.
   while (waiting_ && !waiting_->empty()) {
     waiting_->pop();
@@ -325,14 +328,14 @@ bool EngineLoop::step_sending(time_point now, const std::atomic<bool>& stop) {
 EngineStats EngineLoop::run(RecorderShard& shard, const std::atomic<bool>& stop) {
   shard_ = &shard;
   stats_.open_model = waiting_.has_value();
-  const time_point wall_start = SteadyClock::now();
+  const time_point wall_start = Steady::now();
   const nanoseconds cpu_start = thread_cpu_time();
   if (waiting_) {
     arrival_index_ = plan_.index;
     compute_next_arrival();
   }
   for (;;) {
-    const time_point now = SteadyClock::now();
+    const time_point now = Steady::now();
     if (!step_sending(now, stop)) break;
     publish();
     if (!sending_ && in_flight_ == 0) break;
@@ -342,7 +345,7 @@ EngineStats EngineLoop::run(RecorderShard& shard, const std::atomic<bool>& stop)
     }
     wait_and_dispatch(now);
   }
-  const nanoseconds wall = SteadyClock::now() - wall_start;
+  const nanoseconds wall = Steady::now() - wall_start;
   const nanoseconds cpu = thread_cpu_time() - cpu_start;
   stats_.thread_busy = {wall.count() > 0
                             ? static_cast<double>(cpu.count()) / static_cast<double>(wall.count())

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gauntlet/load/format.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
 

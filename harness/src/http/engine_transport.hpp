@@ -1,17 +1,11 @@
 #pragma once
-// Internal: how an engine loop moves requests. The loop decides when each request starts and
-// records what happened; a transport carries requests over its connections and says when each
-// one finished. Two transports exist:
-//   - curl:   libcurl's multi interface through its socket API (TLS, HTTP/2, proxies' absence,
-//             every URL libcurl takes);
-//   - native: plain-text HTTP/1.1 keep-alive on non-blocking sockets, responses parsed by
-//             Boost.Beast's parser. It exists because libcurl's own per-request work (about 30
-//             allocations, URL and header re-parsing, a liveness poll and two epoll_ctl calls per
-//             request) costs about 3x wrk's CPU per request; see docs/http-engines.md.
-// Both register their descriptors in the loop's epoll set with event data of their own choosing
-// (never kWakeEventData) and report every transfer exactly once, through TransferSink.
-#include <curl/curl.h>
-
+// Internal: how an engine loop moves requests, in gauntlet's vocabulary only (wrk's `struct sock`:
+// the loop never branches on which transport it has). The loop decides when each request starts
+// and records what happened; a transport carries requests over its connections and says when
+// each one finished. Each transport (its own *_transport.hpp beside this file) registers its
+// descriptors in the loop's epoll set with event data of its own choosing (never kWakeEventData)
+// and reports every transfer exactly once, through TransferSink. Why there are two and what each
+// does: docs/http-engines.md.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,16 +13,17 @@
 
 #include "gauntlet/http/engine_options.hpp"
 #include "gauntlet/http/request_source.hpp"
+#include "gauntlet/http/transfer_failure.hpp"
 
 namespace gauntlet {
 
 // The epoll data the loop keeps for its own wake-up descriptor.
 inline constexpr std::uint64_t kWakeEventData = ~std::uint64_t{0};
 
-// How one transfer ended, in libcurl's vocabulary for both transports, so classify_outcome and
-// describe_outcome stay the one mapping to error classes and messages.
+// How one transfer ended, in gauntlet's vocabulary for both transports, so classify_transfer and
+// describe_transfer stay the one mapping to error classes and messages.
 struct TransferResult {
-  CURLcode code = CURLE_OK;
+  TransferFailure failure = TransferFailure::kNone;
   long status = 0;               // 0 when no response began
   std::int64_t body_bytes = 0;   // response body bytes
   std::int64_t connects = 0;     // connections this transfer opened
@@ -65,7 +60,7 @@ class Transport {
   virtual void flush() = 0;
   // Forgets the slot's transfer without reporting it (stop, or the drain ran out).
   virtual void abandon(int slot) = 0;
-  // Which transport this is: "curl" or "native".
+  // Which transport this is, as results name it ("native", ...).
   virtual std::string_view name() const noexcept = 0;
 };
 
@@ -76,9 +71,5 @@ struct TransportSetup {
   int epoll_fd = -1;
   TransferSink& sink;
 };
-
-// Throw std::runtime_error / std::system_error when a resource cannot be made.
-std::unique_ptr<Transport> make_curl_transport(const TransportSetup& setup);
-std::unique_ptr<Transport> make_native_transport(const TransportSetup& setup);
 
 }  // namespace gauntlet

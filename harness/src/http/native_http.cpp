@@ -11,8 +11,6 @@
 #include <optional>
 #include <stdexcept>
 
-#include "curl_options.hpp"
-
 namespace gauntlet {
 namespace {
 

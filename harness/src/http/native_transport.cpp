@@ -9,8 +9,11 @@
 //   - a connection the server closed while idle is replaced; a request that meets a close or a
 //     reset before any response byte on a reused connection is sent once more on a new one;
 //   - a response with "Connection: close" (or HTTP/1.0 without keep-alive) closes the connection;
-//   - failures are reported with libcurl's codes and message shapes, so classify_outcome and
-//     describe_outcome give the same classes and samples.
+//   - failures are reported as the TransferFailure libcurl's code would map to, with libcurl's
+//     message shapes, so classify_transfer and describe_transfer give the same classes and
+//     samples.
+#include "native_transport.hpp"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,15 +31,13 @@
 #include <stdexcept>
 #include <vector>
 
-#include "curl_options.hpp"
-#include "engine_transport.hpp"
 #include "native_http.hpp"
 
 namespace gauntlet {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-using time_point = SteadyClock::time_point;
+using Steady = std::chrono::steady_clock;
+using time_point = Steady::time_point;
 
 constexpr std::size_t kReceiveBuffer = 64 * 1024;
 
@@ -163,7 +164,7 @@ class NativeTransport final : public Transport {
   void begin(int slot, const Request& request) override {
     Conn& c = conns_[static_cast<std::size_t>(slot)];
     if (!fixed_) prepare(c, request);
-    const time_point now = SteadyClock::now();
+    const time_point now = Steady::now();
     ++c.serial;
     c.in_flight = true;
     c.began = now;
@@ -174,7 +175,7 @@ class NativeTransport final : public Transport {
     c.reader.reset(c.head_request);
     requests_.push_back(c, now + options_.timeout);
     if (!resolve_error_.empty()) {
-      fail_later(c, CURLE_COULDNT_RESOLVE_HOST);
+      fail_later(c, TransferFailure::kResolve);
       return;
     }
     if (c.fd < 0) {
@@ -219,7 +220,7 @@ class NativeTransport final : public Transport {
       if ((c->connect_link).deadline > now) break;
       std::snprintf(detail_.data(), detail_.size(), "Connection timed out after %lld milliseconds",
                     static_cast<long long>(elapsed_ms(c->connect_started, now)));
-      fail(*c, CURLE_OPERATION_TIMEDOUT, detail_.data());
+      fail(*c, TransferFailure::kTimeout, detail_.data());
     }
     while (Conn* c = requests_.front()) {
       if ((c->request_link).deadline > now) break;
@@ -227,7 +228,7 @@ class NativeTransport final : public Transport {
                     "Operation timed out after %lld milliseconds with %lld bytes received",
                     static_cast<long long>(elapsed_ms(c->began, now)),
                     static_cast<long long>(c->reader.body_bytes()));
-      fail(*c, CURLE_OPERATION_TIMEDOUT, detail_.data());
+      fail(*c, TransferFailure::kTimeout, detail_.data());
     }
   }
 
@@ -239,7 +240,7 @@ class NativeTransport final : public Transport {
       // Reported already (a timeout that came first) or abandoned: the entry is stale.
       if (!c.in_flight || c.serial != item.serial) continue;
       fail(c, item.code,
-           item.code == CURLE_COULDNT_RESOLVE_HOST ? resolve_error_.c_str() : item.detail.data());
+           item.code == TransferFailure::kResolve ? resolve_error_.c_str() : item.detail.data());
     }
     pending_reports_.clear();
   }
@@ -258,7 +259,7 @@ class NativeTransport final : public Transport {
   struct Immediate {
     int slot;
     std::uint64_t serial;
-    CURLcode code;
+    TransferFailure code;
     std::array<char, 160> detail;
   };
 
@@ -374,14 +375,14 @@ class NativeTransport final : public Transport {
     Immediate& item = immediate_.emplace_back();
     item.slot = c.index;
     item.serial = c.serial;
-    item.code = CURLE_COULDNT_CONNECT;
+    item.code = TransferFailure::kConnect;
     std::snprintf(item.detail.data(), item.detail.size(),
                   "Failed to connect to %s port %s after %lld ms: %s", target_.host.c_str(),
                   target_.port.c_str(), static_cast<long long>(elapsed_ms(c.began, now)),
                   std::strerror(c.last_errno));
   }
 
-  void fail_later(Conn& c, CURLcode code) {
+  void fail_later(Conn& c, TransferFailure code) {
     Immediate& item = immediate_.emplace_back();
     item.slot = c.index;
     item.serial = c.serial;
@@ -405,7 +406,7 @@ class NativeTransport final : public Transport {
     c.last_errno = error;
     close_conn(c);
     ++c.address;
-    const time_point now = SteadyClock::now();
+    const time_point now = Steady::now();
     if (c.address < addresses_.size()) {
       connect(c, now);
       return;
@@ -414,7 +415,7 @@ class NativeTransport final : public Transport {
                   "Failed to connect to %s port %s after %lld ms: %s", target_.host.c_str(),
                   target_.port.c_str(), static_cast<long long>(elapsed_ms(c.began, now)),
                   std::strerror(error));
-    fail(c, CURLE_COULDNT_CONNECT, detail_.data());
+    fail(c, TransferFailure::kConnect, detail_.data());
   }
 
   void send_more(Conn& c) {
@@ -441,7 +442,7 @@ class NativeTransport final : public Transport {
         }
         const int error = errno;
         if (answered_early(c)) return;
-        broken(c, CURLE_SEND_ERROR, error);
+        broken(c, TransferFailure::kSend, error);
         return;
       }
       c.offset += static_cast<std::size_t>(sent);
@@ -478,7 +479,7 @@ class NativeTransport final : public Transport {
             complete(c);
             return {Read::kReported};
           case ResponseReader::State::kError:
-            fail(c, CURLE_WEIRD_SERVER_REPLY, c.reader.error());
+            fail(c, TransferFailure::kMalformedResponse, c.reader.error());
             return {Read::kReported};
           case ResponseReader::State::kNeedMore:
             break;
@@ -506,7 +507,7 @@ class NativeTransport final : public Transport {
     if (read.outcome == Read::kClosed) {
       closed_by_peer(c);
     } else if (read.outcome == Read::kFailed) {
-      broken(c, CURLE_RECV_ERROR, read.error);
+      broken(c, TransferFailure::kRecv, read.error);
     }
   }
 
@@ -518,7 +519,7 @@ class NativeTransport final : public Transport {
     close_conn(c);
     c.offset = 0;
     c.reader.reset(c.head_request);
-    start_connect(c, SteadyClock::now());
+    start_connect(c, Steady::now());
     return true;
   }
 
@@ -530,16 +531,17 @@ class NativeTransport final : public Transport {
     }
     if (retry(c)) return;
     if (c.received == 0) {
-      fail(c, CURLE_GOT_NOTHING, "Empty reply from server");
+      fail(c, TransferFailure::kEmptyReply, "Empty reply from server");
     } else {
-      fail(c, CURLE_PARTIAL_FILE, "transfer closed with outstanding read data remaining");
+      fail(c, TransferFailure::kPartialBody,
+           "transfer closed with outstanding read data remaining");
     }
   }
 
-  void broken(Conn& c, CURLcode code, int error) {
+  void broken(Conn& c, TransferFailure code, int error) {
     if (retry(c)) return;
     std::snprintf(detail_.data(), detail_.size(), "%s failure: %s",
-                  code == CURLE_SEND_ERROR ? "Send" : "Recv", std::strerror(error));
+                  code == TransferFailure::kSend ? "Send" : "Recv", std::strerror(error));
     fail(c, code, detail_.data());
   }
 
@@ -557,10 +559,10 @@ class NativeTransport final : public Transport {
     finish(c, result);
   }
 
-  void fail(Conn& c, CURLcode code, const char* detail) {
+  void fail(Conn& c, TransferFailure code, const char* detail) {
     close_conn(c);
     TransferResult result;
-    result.code = code;
+    result.failure = code;
     result.status = c.reader.header_done() ? c.reader.status() : 0;
     result.body_bytes = c.reader.body_bytes();
     result.connects = c.connects;

@@ -1,135 +1,64 @@
 #include "gauntlet/http/outcome.hpp"
 
-#include <algorithm>
-#include <cstdio>
-#include <initializer_list>
+#include <array>
 
 namespace gauntlet {
 namespace {
 
-std::optional<ErrorClass> classify_status(long status) noexcept {
-  if (status >= 100 && status < 400) return std::nullopt;
-  if (status >= 400 && status < 500) return ErrorClass::kHttp4xx;
-  if (status >= 500 && status < 600) return ErrorClass::kHttp5xx;
-  return ErrorClass::kProtocol;  // no status line, or a code HTTP does not have
-}
-
-bool is_tls_failure(CURLcode code) noexcept {
-  switch (code) {
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CLIENTCERT:
-    case CURLE_USE_SSL_FAILED:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
-
-std::optional<ErrorClass> classify_outcome(CURLcode code, long status) noexcept {
-  if (code == CURLE_OK) return classify_status(status);
-  if (is_tls_failure(code)) return ErrorClass::kTls;
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return ErrorClass::kDns;
-    case CURLE_COULDNT_CONNECT:
-      return ErrorClass::kConnect;
-    case CURLE_OPERATION_TIMEDOUT:
-      return ErrorClass::kTimeout;
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-      // A reset before any response byte is a connection failure; after it, a broken response.
-      return status == 0 ? ErrorClass::kConnect : ErrorClass::kProtocol;
-    default:
-      // Empty reply, partial body, malformed response, HTTP/2 stream errors, too many redirects.
-      return ErrorClass::kProtocol;
-  }
-}
-
-namespace {
-
-// Writes into a fixed buffer, silently truncating; never allocates.
-class FixedWriter {
- public:
-  explicit FixedWriter(std::span<char> out) noexcept : out_(out) {}
-  void put(char c) noexcept {
-    if (size_ + 1 < out_.size()) out_[size_++] = c;
-  }
-  void put(std::string_view s) noexcept {
-    for (char c : s) put(c);
-  }
-  std::string_view text() noexcept {
-    out_[size_] = '\0';
-    return {out_.data(), size_};
-  }
-
- private:
-  std::span<char> out_;
-  std::size_t size_ = 0;
+struct CodeMeaning {
+  CURLcode code;
+  TransferFailure failure;
 };
 
-bool starts_with_any(std::string_view s,
-                     std::initializer_list<std::string_view> prefixes) noexcept {
-  for (std::string_view p : prefixes) {
-    if (s.substr(0, p.size()) == p) return true;
-  }
-  return false;
-}
-
-// Copies libcurl's detail with measured numbers ("after 3 ms", "with 120 bytes received",
-// "990 out of 1000 bytes") written as N, so one failure kind gives one distinct sample instead
-// of one per timing. Ports and addresses stay as they are.
-void put_normalised(FixedWriter& w, std::string_view detail) noexcept {
-  std::size_t i = 0;
-  while (i < detail.size()) {
-    if (detail[i] < '0' || detail[i] > '9') {
-      w.put(detail[i++]);
-      continue;
-    }
-    std::size_t end = i;
-    while (end < detail.size() && detail[end] >= '0' && detail[end] <= '9') ++end;
-    const bool measured =
-        starts_with_any(detail.substr(end), {" ms", " milliseconds", " bytes", " out of"});
-    w.put(measured ? std::string_view("N") : detail.substr(i, end - i));
-    i = end;
-  }
-}
+// Every code with a closer meaning than kOther: the one table of libcurl's vocabulary.
+constexpr std::array<CodeMeaning, 25> kMeanings = {{
+    {CURLE_OK, TransferFailure::kNone},
+    {CURLE_COULDNT_RESOLVE_HOST, TransferFailure::kResolve},
+    {CURLE_COULDNT_RESOLVE_PROXY, TransferFailure::kResolve},
+    {CURLE_COULDNT_CONNECT, TransferFailure::kConnect},
+    {CURLE_OPERATION_TIMEDOUT, TransferFailure::kTimeout},
+    {CURLE_SEND_ERROR, TransferFailure::kSend},
+    {CURLE_RECV_ERROR, TransferFailure::kRecv},
+    {CURLE_WEIRD_SERVER_REPLY, TransferFailure::kMalformedResponse},
+    {CURLE_GOT_NOTHING, TransferFailure::kEmptyReply},
+    {CURLE_PARTIAL_FILE, TransferFailure::kPartialBody},
+    {CURLE_SSL_CONNECT_ERROR, TransferFailure::kTls},
+    {CURLE_SSL_ENGINE_NOTFOUND, TransferFailure::kTls},
+    {CURLE_SSL_ENGINE_SETFAILED, TransferFailure::kTls},
+    {CURLE_SSL_CERTPROBLEM, TransferFailure::kTls},
+    {CURLE_SSL_CIPHER, TransferFailure::kTls},
+    {CURLE_PEER_FAILED_VERIFICATION, TransferFailure::kTls},
+    {CURLE_SSL_ENGINE_INITFAILED, TransferFailure::kTls},
+    {CURLE_SSL_CACERT_BADFILE, TransferFailure::kTls},
+    {CURLE_SSL_SHUTDOWN_FAILED, TransferFailure::kTls},
+    {CURLE_SSL_CRL_BADFILE, TransferFailure::kTls},
+    {CURLE_SSL_ISSUER_ERROR, TransferFailure::kTls},
+    {CURLE_SSL_PINNEDPUBKEYNOTMATCH, TransferFailure::kTls},
+    {CURLE_SSL_INVALIDCERTSTATUS, TransferFailure::kTls},
+    {CURLE_SSL_CLIENTCERT, TransferFailure::kTls},
+    {CURLE_USE_SSL_FAILED, TransferFailure::kTls},
+}};
 
 }  // namespace
+
+TransferFailure transfer_failure_of(CURLcode code) noexcept {
+  for (const CodeMeaning& m : kMeanings) {
+    if (m.code == code) return m.failure;
+  }
+  // HTTP/2 stream errors, too many redirects and the like.
+  return TransferFailure::kOther;
+}
+
+std::optional<ErrorClass> classify_outcome(CURLcode code, long status) noexcept {
+  return classify_transfer(transfer_failure_of(code), status);
+}
 
 std::string_view describe_outcome(CURLcode code, long status, std::string_view detail,
                                   std::span<char> out) noexcept {
-  if (out.empty()) return {};
-  FixedWriter w(out);
-  if (code == CURLE_OK) {
-    char buf[32];
-    const int n = std::snprintf(buf, sizeof buf, "HTTP %ld", status);
-    w.put(std::string_view(buf, n > 0 ? static_cast<std::size_t>(n) : 0));
-    return w.text();
-  }
-  // libcurl's error buffer ends with a newline at times.
-  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
-    detail.remove_suffix(1);
-  if (detail.empty()) {
-    w.put(curl_easy_strerror(code));
-  } else {
-    put_normalised(w, detail);
-  }
-  return w.text();
+  const TransferFailure failure = transfer_failure_of(code);
+  // libcurl's error buffer is sometimes empty (or only a newline): its own text for the code.
+  if (detail.find_first_not_of("\n ") == std::string_view::npos) detail = curl_easy_strerror(code);
+  return describe_transfer(failure, status, detail, out);
 }
 
 }  // namespace gauntlet

@@ -66,4 +66,9 @@ bool header_name_equals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+bool sends_body(std::string_view method, std::string_view body) noexcept {
+  if (method == "HEAD") return false;  // never a body, whatever the request holds
+  return !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+}
+
 }  // namespace gauntlet

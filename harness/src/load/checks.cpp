@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "gauntlet/load/format.hpp"
 #include "gauntlet/load/limits.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet::detail {
 

@@ -2,28 +2,16 @@
 
 #include <algorithm>
 
-#include "gauntlet/load/format.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
-namespace {
-
-const ClosedModel& closed_model_of(const Plan& plan) {
-  const auto* model = std::get_if<ClosedModel>(&plan.model);
-  if (model == nullptr) {
-    throw ConfigError(
-        "ClosedExecutor needs a plan with a closed model, got an open model in plan " + plan.name);
-  }
-  return *model;
-}
-
-}  // namespace
-
-ClosedExecutor::ClosedExecutor(const Plan& plan, Scenario scenario, Recorder& recorder,
-                               Clock& clock, StopSource& stop)
-    : Executor(plan, std::move(scenario), recorder, clock, stop), model_(closed_model_of(plan_)) {}
+ClosedExecutor::ClosedExecutor(const ValidPlan& plan, Scenario scenario, Clock& clock,
+                               StopSource& stop)
+    : Executor(plan, std::move(scenario), clock, stop),
+      model_(plan_.model_as<ClosedModel>("ClosedExecutor")) {}
 
 ExecutionResult ClosedExecutor::execute() {
-  const std::chrono::nanoseconds max_duration = *plan_.max_duration;
+  const std::chrono::nanoseconds max_duration = plan_.max_duration();
   const auto nominal = model_.nominal_duration();
   cut_by_max_duration_ = !nominal || *nominal > max_duration;
   load_end_ = start_ + (nominal ? std::min(*nominal, max_duration) : max_duration);
@@ -44,7 +32,7 @@ ExecutionResult ClosedExecutor::execute() {
   }
   load_ended_ = std::min(clock_.now(), load_end_);
   closing_.store(true);
-  abandoned_ = wind_down(load_ended_ + *plan_.graceful_stop);
+  abandoned_ = wind_down(load_ended_ + plan_.graceful_stop());
   join_all();
   std::vector<std::string> reasons;
   if (cut_by_max_duration_ && reached_load_end_.load()) {

@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gauntlet/load/format.hpp"
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/text/exact_format.hpp"
+#include "gauntlet/text/utc_time.hpp"
 
 namespace gauntlet {
 namespace {

@@ -1,20 +1,12 @@
 #include "gauntlet/load/executor.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace gauntlet {
 
-Executor::Executor(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-                   StopSource& stop)
-    : plan_(plan), scenario_(std::move(scenario)), recorder_(recorder), clock_(clock), stop_(stop) {
-  plan_.throw_if_invalid();
-  Problems problems;
-  const std::string hint = " before a run (Plan::with_defaults() fills it), got none";
-  if (!plan_.graceful_stop) problems.add("plan.graceful_stop must be set" + hint);
-  if (!plan_.max_duration) problems.add("plan.max_duration must be set" + hint);
-  const auto* open = std::get_if<OpenModel>(&plan_.model);
-  if (open != nullptr && !open->max_wait) problems.add("open.max_wait must be set" + hint);
-  problems.throw_if_any();
+Executor::Executor(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop)
+    : plan_(plan), scenario_(std::move(scenario)), clock_(clock), stop_(stop) {
   if (!scenario_) throw ConfigError("scenario must be callable, got an empty function");
 }
 
@@ -24,8 +16,10 @@ Executor::~Executor() {
   join_threads();
 }
 
-ExecutionResult Executor::run() {
+RunOutput Executor::run() {
+  if (recorder_) throw std::logic_error("Executor::run() called twice");
   start_ = clock_.now();
+  recorder_.emplace(RecorderOptions{.start = start_});
   start_wall_ = std::chrono::system_clock::now();
   next_sample_ = start_;
   clock_.add_participant();
@@ -33,7 +27,7 @@ ExecutionResult Executor::run() {
   try {
     ExecutionResult result = execute();
     join_all();
-    return result;
+    return {std::move(result), recorder_->finish()};
   } catch (...) {
     halt_.request_stop("internal error");
     join_threads();
@@ -76,7 +70,7 @@ void Executor::spawn(std::function<void(RecorderShard&)> body) {
   try {
     threads_.emplace_back([this, body = std::move(body)] {
       try {
-        body(recorder_.make_shard());
+        body(recorder_->make_shard());
       } catch (...) {
         const std::lock_guard<std::mutex> lock(error_mutex_);
         if (!thread_error_) thread_error_ = std::current_exception();
@@ -125,7 +119,7 @@ void Executor::join_all() {
 
 void Executor::sample_if_due(Clock::time_point now) {
   if (now < next_sample_) return;
-  recorder_.sample_active_vus(now, active_vus_.load());
+  recorder_->sample_active_vus(now, active_vus_.load());
   while (next_sample_ <= now) next_sample_ += kSampleInterval;
 }
 
@@ -142,8 +136,8 @@ void Executor::change_active(std::int64_t delta) noexcept {
 
 ExecutionResult Executor::make_result(std::vector<std::string> reasons) const {
   ExecutionResult r;
-  r.plan_name = plan_.name;
-  r.model = std::string(plan_.model_kind());
+  r.plan_name = plan_.name();
+  r.model = std::string(plan_.plan().model_kind());
   r.started = start_;
   r.load_ended = load_ended_;
   r.ended = clock_.now();

@@ -2,35 +2,21 @@
 
 #include <algorithm>
 
-#include "gauntlet/load/format.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
-namespace {
-
-const OpenModel& open_model_of(const Plan& plan) {
-  const auto* model = std::get_if<OpenModel>(&plan.model);
-  if (model == nullptr) {
-    throw ConfigError("OpenExecutor needs a plan with an open model, got a closed model in plan " +
-                      plan.name);
-  }
-  return *model;
-}
-
-}  // namespace
-
-OpenExecutor::OpenExecutor(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-                           StopSource& stop)
-    : Executor(plan, std::move(scenario), recorder, clock, stop),
-      model_(open_model_of(plan_)),
+OpenExecutor::OpenExecutor(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop)
+    : Executor(plan, std::move(scenario), clock, stop),
+      model_(plan_.model_as<OpenModel>("OpenExecutor")),
       max_wait_(*model_.max_wait),
-      cut_(std::min(model_.profile.duration(), *plan_.max_duration)),
+      cut_(std::min(model_.profile.duration(), plan_.max_duration())),
       schedule_(model_.profile) {}
 
 ExecutionResult OpenExecutor::execute() {
   // The rate asked for over the load phase (max_duration may cut the profile short).
   const double cut_s = std::chrono::duration<double>(cut_).count();
   const double requested_rate = cut_s > 0 ? schedule_.curve().arrivals_by(cut_) / cut_s : 0;
-  RecorderShard& shard = recorder_.make_shard();  // the supervisor's, for drops
+  RecorderShard& shard = recorder_->make_shard();  // the supervisor's, for drops
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     for (std::int64_t i = 0; i < model_.pre_allocated_vus; ++i) start_vu();
@@ -42,12 +28,12 @@ ExecutionResult OpenExecutor::execute() {
     closing_ = true;
     cancel_due_locked(load_ended_);
   }
-  abandoned_ = wind_down(load_ended_ + *plan_.graceful_stop);
+  abandoned_ = wind_down(load_ended_ + plan_.graceful_stop());
   join_all();
 
   std::vector<std::string> reasons;
   if (truncated_ && reached_end) {
-    reasons.push_back("max_duration " + format_duration(*plan_.max_duration) +
+    reasons.push_back("max_duration " + format_duration(plan_.max_duration()) +
                       " reached before the plan finished");
   }
   ExecutionResult result = make_result(std::move(reasons));

@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "checks.hpp"
-#include "gauntlet/load/format.hpp"
 #include "gauntlet/load/limits.hpp"
 #include "gauntlet/load/rate_curve.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
 

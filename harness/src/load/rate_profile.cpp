@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "checks.hpp"
-#include "gauntlet/load/format.hpp"
 #include "gauntlet/load/limits.hpp"
+#include "gauntlet/text/exact_format.hpp"
 
 namespace gauntlet {
 namespace {

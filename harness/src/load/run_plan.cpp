@@ -5,15 +5,12 @@
 
 namespace gauntlet {
 
-ExecutionResult run_plan(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-                         StopSource& stop) {
-  const Plan ready = plan.with_defaults();
-  ready.throw_if_invalid();
-  if (std::holds_alternative<ClosedModel>(ready.model)) {
-    ClosedExecutor executor(ready, std::move(scenario), recorder, clock, stop);
+RunOutput run_plan(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop) {
+  if (std::holds_alternative<ClosedModel>(plan.plan().model)) {
+    ClosedExecutor executor(plan, std::move(scenario), clock, stop);
     return executor.run();
   }
-  OpenExecutor executor(ready, std::move(scenario), recorder, clock, stop);
+  OpenExecutor executor(plan, std::move(scenario), clock, stop);
   return executor.run();
 }
 

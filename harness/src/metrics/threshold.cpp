@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "gauntlet/config_error.hpp"
-#include "gauntlet/report/format.hpp"
+#include "gauntlet/text/measured_format.hpp"
 
 namespace gauntlet {
 namespace {

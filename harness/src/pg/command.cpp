@@ -22,7 +22,7 @@
 namespace gauntlet::pg_detail {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // In the child, between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const Command& command, int out_fd, char* const* argv,
@@ -54,14 +54,14 @@ int open_output(const Command& command) {
 }
 
 // Polls for the exit until the deadline; the raw wait status, or nullopt on timeout.
-std::optional<int> wait_until(pid_t pid, SteadyClock::time_point deadline) {
+std::optional<int> wait_until(pid_t pid, Steady::time_point deadline) {
   auto pause = std::chrono::milliseconds(1);
   for (;;) {
     int status = 0;
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) return status;
     if (r < 0 && errno != EINTR) return 0;  // not our child any more: treat as exit 0
-    if (SteadyClock::now() >= deadline) return std::nullopt;
+    if (Steady::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
@@ -85,7 +85,7 @@ ExitStatus run_command(const Command& command) {
     throw ProcessError(std::string("fork failed: ") + std::strerror(fork_errno) + ".",
                        shell_command_line(command.argv));
   }
-  const auto status = wait_until(pid, SteadyClock::now() + command.timeout);
+  const auto status = wait_until(pid, Steady::now() + command.timeout);
   if (status) return ExitStatus::from_wait_status(*status);
   ::kill(-pid, SIGKILL);
   ::kill(pid, SIGKILL);

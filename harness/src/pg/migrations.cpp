@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "gauntlet/config_error.hpp"
-#include "gauntlet/metrics/build_paths.hpp"
 #include "gauntlet/pg/db_error.hpp"
 
 namespace gauntlet {
@@ -162,10 +161,6 @@ MigrationReport apply_migrations(pqxx::connection_base& conn, const std::filesys
     report.applied.push_back(files[i].name);
   }
   return report;
-}
-
-std::filesystem::path default_schema_dir() {
-  return build_paths::source_dir() / "mocks" / "schema";
 }
 
 }  // namespace gauntlet

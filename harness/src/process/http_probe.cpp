@@ -14,7 +14,7 @@
 namespace gauntlet {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 class Socket {
  public:
@@ -31,14 +31,13 @@ class Socket {
 };
 
 // Milliseconds left until `deadline`, at least 0, as poll(2) wants them.
-int remaining_ms(SteadyClock::time_point deadline) {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+int remaining_ms(Steady::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
 // Waits for `events` on fd; returns "" when ready, else the reason.
-std::string wait_for(int fd, short events, SteadyClock::time_point deadline) {
+std::string wait_for(int fd, short events, Steady::time_point deadline) {
   pollfd pfd{fd, events, 0};
   for (;;) {
     const int n = ::poll(&pfd, 1, remaining_ms(deadline));
@@ -49,7 +48,7 @@ std::string wait_for(int fd, short events, SteadyClock::time_point deadline) {
 }
 
 // Connects one non-blocking socket to `address` before the deadline; -1 and `error` on failure.
-int connect_one(const addrinfo& address, SteadyClock::time_point deadline, std::string& error) {
+int connect_one(const addrinfo& address, Steady::time_point deadline, std::string& error) {
   const int fd = ::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     error = std::string("socket failed: ") + std::strerror(errno);
@@ -72,7 +71,7 @@ int connect_one(const addrinfo& address, SteadyClock::time_point deadline, std::
 }
 
 // Tries every address host:port resolves to ("localhost" may give ::1 before 127.0.0.1).
-int connect_before(const std::string& host, std::uint16_t port, SteadyClock::time_point deadline,
+int connect_before(const std::string& host, std::uint16_t port, Steady::time_point deadline,
                    std::string& error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -91,7 +90,7 @@ int connect_before(const std::string& host, std::uint16_t port, SteadyClock::tim
   return fd;
 }
 
-std::string send_all(int fd, std::string_view data, SteadyClock::time_point deadline) {
+std::string send_all(int fd, std::string_view data, Steady::time_point deadline) {
   while (!data.empty()) {
     if (auto error = wait_for(fd, POLLOUT, deadline); !error.empty()) return error;
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -104,7 +103,7 @@ std::string send_all(int fd, std::string_view data, SteadyClock::time_point dead
 }
 
 // Reads until the first CRLF (the status line) and parses "HTTP/1.x NNN".
-HttpProbeResult read_status(int fd, SteadyClock::time_point deadline) {
+HttpProbeResult read_status(int fd, Steady::time_point deadline) {
   constexpr std::size_t kMaxStatusLine = 1024;
   std::string buffer;
   char chunk[512];
@@ -134,7 +133,7 @@ HttpProbeResult read_status(int fd, SteadyClock::time_point deadline) {
 
 HttpProbeResult http_probe(const std::string& host, std::uint16_t port, const std::string& path,
                            std::chrono::milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
+  const auto deadline = Steady::now() + timeout;
   std::string error;
   const Socket socket(connect_before(host, port, deadline, error));
   if (socket.fd() < 0) return {0, error};

@@ -19,7 +19,7 @@
 namespace gauntlet {
 
 namespace bp = boost::process;
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 struct ServiceProcess::Child {
   bp::child process;
@@ -139,7 +139,7 @@ void ServiceProcess::wait_healthy() {
   if (!options_.health) return;
   const HealthEndpoint& health = *options_.health;
   const std::string url = "http://" + health.host + ":" + std::to_string(health.port) + health.path;
-  const auto deadline = SteadyClock::now() + options_.health_timeout;
+  const auto deadline = Steady::now() + options_.health_timeout;
   constexpr auto kPollInterval = std::chrono::milliseconds(20);
   constexpr auto kProbeTimeout = std::chrono::milliseconds(1000);
   for (;;) {
@@ -148,11 +148,11 @@ void ServiceProcess::wait_healthy() {
                          exit_status_, log_tail());
     }
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now());
     const HttpProbeResult probe = http_probe(health.host, health.port, health.path,
                                              std::clamp(left, kPollInterval, kProbeTimeout));
     if (probe.ok()) return;
-    if (SteadyClock::now() >= deadline) {
+    if (Steady::now() >= deadline) {
       throw ProcessError(who() + " did not answer GET " + url + " with 2xx within " +
                              std::to_string(options_.health_timeout.count()) +
                              "ms (last attempt: " + probe.describe() + ").",
@@ -216,10 +216,10 @@ bool ServiceProcess::exited_unreaped() const noexcept {
 }
 
 bool ServiceProcess::wait_exited(std::chrono::milliseconds timeout) const noexcept {
-  const auto deadline = SteadyClock::now() + timeout;
+  const auto deadline = Steady::now() + timeout;
   auto pause = std::chrono::milliseconds(1);
   while (!exited_unreaped()) {
-    if (SteadyClock::now() >= deadline) return false;
+    if (Steady::now() >= deadline) return false;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }

@@ -1,11 +1,13 @@
 #include "gauntlet/report/csv_reporter.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
 #include <vector>
 
-#include "gauntlet/report/format.hpp"
+#include "gauntlet/report/result_file.hpp"
+#include "gauntlet/text/measured_format.hpp"
 
 namespace gauntlet {
 namespace {
@@ -80,24 +82,74 @@ void failure_rows(std::ostream& out, std::string_view method, std::string_view n
   }
 }
 
+void stats_header(std::ostream& out) {
+  CsvRow header(out);
+  header << "Type"
+         << "Name"
+         << "Request Count"
+         << "Failure Count"
+         << "Median Response Time"
+         << "Average Response Time"
+         << "Min Response Time"
+         << "Max Response Time"
+         << "Average Content Size"
+         << "Requests/s"
+         << "Failures/s";
+  for (std::string_view h : kLocustPercentileHeaders) header << h;
+}
+
+void history_header(std::ostream& out) {
+  CsvRow header(out);
+  header << "Timestamp"
+         << "User Count"
+         << "Type"
+         << "Name"
+         << "Requests/s"
+         << "Failures/s";
+  for (std::string_view h : kLocustPercentileHeaders) header << h;
+  header << "Total Request Count"
+         << "Total Failure Count"
+         << "Total Median Response Time"
+         << "Total Average Response Time"
+         << "Total Min Response Time"
+         << "Total Max Response Time"
+         << "Total Average Content Size";
+}
+
+void failures_header(std::ostream& out) {
+  CsvRow(out) << "Method"
+              << "Name"
+              << "Error"
+              << "Occurrences";
+}
+
 }  // namespace
 
-void CsvReporter::write_stats(std::ostream& out, const RunResult& result) const {
-  {
-    CsvRow header(out);
-    header << "Type"
-           << "Name"
-           << "Request Count"
-           << "Failure Count"
-           << "Median Response Time"
-           << "Average Response Time"
-           << "Min Response Time"
-           << "Max Response Time"
-           << "Average Content Size"
-           << "Requests/s"
-           << "Failures/s";
-    for (std::string_view h : kLocustPercentileHeaders) header << h;
+std::string_view csv_file_suffix(CsvTable table) noexcept {
+  constexpr std::array<std::string_view, 3> kSuffixes = {"_stats.csv", "_stats_history.csv",
+                                                         "_failures.csv"};
+  return kSuffixes[static_cast<std::size_t>(table)];
+}
+
+void CsvReporter::report(std::span<const RunResult> results) {
+  switch (table_) {
+    case CsvTable::kStats:
+      stats_header(out_);
+      for (const RunResult& r : results) stats_rows(r);
+      return;
+    case CsvTable::kStatsHistory:
+      history_header(out_);
+      for (const RunResult& r : results) history_rows(r);
+      return;
+    case CsvTable::kFailures:
+      failures_header(out_);
+      for (const RunResult& r : results) failure_rows_of(r);
+      return;
   }
+}
+
+void CsvReporter::stats_rows(const RunResult& result) {
+  std::ostream& out = out_;
   const RunMetrics& m = result.metrics;
   for (const StepStats& step : m.steps) stats_row(out, "", step.name, step, result.duration_s, 0);
   if (m.steps.empty() && !options_.iteration_name.empty()) {
@@ -107,24 +159,8 @@ void CsvReporter::write_stats(std::ostream& out, const RunResult& result) const 
   stats_row(out, "", "Aggregated", m.iteration, result.duration_s, options_.average_content_bytes);
 }
 
-void CsvReporter::write_stats_history(std::ostream& out, const RunResult& result) const {
-  {
-    CsvRow header(out);
-    header << "Timestamp"
-           << "User Count"
-           << "Type"
-           << "Name"
-           << "Requests/s"
-           << "Failures/s";
-    for (std::string_view h : kLocustPercentileHeaders) header << h;
-    header << "Total Request Count"
-           << "Total Failure Count"
-           << "Total Median Response Time"
-           << "Total Average Response Time"
-           << "Total Min Response Time"
-           << "Total Max Response Time"
-           << "Total Average Content Size";
-  }
+void CsvReporter::history_rows(const RunResult& result) {
+  std::ostream& out = out_;
   const auto start_s =
       std::chrono::duration_cast<std::chrono::seconds>(result.started_at.time_since_epoch())
           .count();
@@ -151,13 +187,8 @@ void CsvReporter::write_stats_history(std::ostream& out, const RunResult& result
   }
 }
 
-void CsvReporter::write_failures(std::ostream& out, const RunResult& result) const {
-  {
-    CsvRow(out) << "Method"
-                << "Name"
-                << "Error"
-                << "Occurrences";
-  }
+void CsvReporter::failure_rows_of(const RunResult& result) {
+  std::ostream& out = out_;
   const RunMetrics& m = result.metrics;
   for (const StepStats& step : m.steps) failure_rows(out, "", step.name, step);
   if (m.steps.empty()) {
@@ -169,16 +200,11 @@ void CsvReporter::write_failures(std::ostream& out, const RunResult& result) con
 
 void write_csv_files(const std::string& prefix, const RunResult& result,
                      const CsvOptions& options) {
-  const CsvReporter reporter(options);
-  std::ostringstream stats;
-  reporter.write_stats(stats, result);
-  std::ostringstream history;
-  reporter.write_stats_history(history, result);
-  std::ostringstream failures;
-  reporter.write_failures(failures, result);
-  write_file_atomically(prefix + "_stats.csv", stats.str());
-  write_file_atomically(prefix + "_stats_history.csv", history.str());
-  write_file_atomically(prefix + "_failures.csv", failures.str());
+  for (CsvTable table : {CsvTable::kStats, CsvTable::kStatsHistory, CsvTable::kFailures}) {
+    std::ostringstream text;
+    CsvReporter(text, table, options).report(result);
+    write_file_atomically(prefix + std::string(csv_file_suffix(table)), text.str());
+  }
 }
 
 }  // namespace gauntlet

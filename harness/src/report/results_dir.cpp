@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "gauntlet/report/json_reporter.hpp"
+
 namespace gauntlet {
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gauntlet/report/format.hpp"
+#include "gauntlet/text/measured_format.hpp"
 
 namespace gauntlet {
 namespace {
@@ -119,7 +119,7 @@ std::string summary_totals_line(const SummaryTotals& t) {
          std::to_string(t.fail) + " FAIL, " + std::to_string(t.incomplete) + " incomplete";
 }
 
-void SummaryReporter::report(std::span<const RunResult> results) const {
+void SummaryReporter::report(std::span<const RunResult> results) {
   for (const RunResult& r : results) {
     report_run(r);
     out_ << '\n';

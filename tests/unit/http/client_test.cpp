@@ -7,7 +7,7 @@
 #include <fstream>
 #include <random>
 
-#include "test_server.hpp"
+#include "support/test_server.hpp"
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "test_server.hpp"
+#include "support/test_server.hpp"
 
 using namespace std::chrono_literals;
 using ::testing::Contains;
@@ -28,9 +28,8 @@ Outcome run_with(EngineKind kind, EngineOptions options, RequestSource source,
                  std::stop_token stop = {}) {
   options.kind = kind;
   Engine engine(options, std::move(source));
-  Recorder recorder({.start = std::chrono::steady_clock::now()});
-  EngineStats stats = engine.run(recorder, stop);
-  return {std::move(stats), recorder.finish()};
+  EngineRun run = engine.run(stop);
+  return {std::move(run.stats), std::move(run.metrics)};
 }
 
 // Every behaviour below holds for both transports: the native one and libcurl's.

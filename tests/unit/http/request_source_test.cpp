@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "gauntlet/build_paths.hpp"
 #include "gauntlet/config_error.hpp"
-#include "gauntlet/metrics/build_paths.hpp"
 
 namespace gauntlet {
 namespace {

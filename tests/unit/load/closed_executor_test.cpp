@@ -6,8 +6,10 @@
 #include <array>
 #include <atomic>
 #include <stdexcept>
+#include <type_traits>
 
 #include "executor_harness.hpp"
+#include "gauntlet/load/open_executor.hpp"
 
 namespace gauntlet {
 namespace {
@@ -35,7 +37,7 @@ TEST(ClosedExecutor, RunsExactlyTheSharedIterationBudget) {
     sum += n.load();
   }
   EXPECT_EQ(sum, 103);
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   EXPECT_EQ(metrics.iteration.ok, 103);
   EXPECT_EQ(metrics.iteration.failed, 0);
 }
@@ -128,7 +130,7 @@ TEST(ClosedExecutor, ScenarioExceptionsAreCountedAndTheRunGoesOn) {
       });
   EXPECT_EQ(result.iterations_completed, 30);
   EXPECT_EQ(result.iterations_failed, 20);
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   const ErrorStats& exceptions =
       metrics.iteration.errors[static_cast<std::size_t>(ErrorClass::kException)];
   EXPECT_EQ(exceptions.count, 20);
@@ -145,7 +147,7 @@ TEST(ClosedExecutor, StepFailuresClassifyTheIteration) {
       if (ctx.iteration() % 2 == 0) ctx.fail(ErrorClass::kHttp5xx, "503");
     });
   });
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   const StepStats* upload = metrics.find("upload");
   ASSERT_NE(upload, nullptr);
   EXPECT_EQ(upload->ok, 2);
@@ -214,7 +216,7 @@ TEST(ClosedExecutor, InFlightIterationsFinishWithinTheGracefulStop) {
 TEST(ClosedExecutor, SamplesActiveUsersAboutOnceASecond) {
   FakeTimeRun run;
   run.run(closed_plan({.vus = 3, .duration = 3s}), [](IterationContext& ctx) { work(ctx, 70ms); });
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   int checked = 0;
   for (const SeriesPoint& point : metrics.series) {
     if (point.second == 1 || point.second == 2) {
@@ -228,30 +230,36 @@ TEST(ClosedExecutor, SamplesActiveUsersAboutOnceASecond) {
 TEST(ClosedExecutor, RejectsAnOpenPlan) {
   FakeClock clock;
   StopSource stop;
-  Recorder recorder(RecorderOptions{clock.now(), 10});
-  const Plan plan = testing::open_plan(ConstantRate{1, 1s}, 1, 1, 1s).with_defaults();
+  const ValidPlan plan = ValidPlan::check(testing::open_plan(ConstantRate{1, 1s}, 1, 1, 1s));
   const auto make = [&] {
     ClosedExecutor executor(
-        plan, [](IterationContext&) {}, recorder, clock, stop);
+        plan, [](IterationContext&) {}, clock, stop);
   };
   EXPECT_THROW(make(), ConfigError);
 }
 
-TEST(ClosedExecutor, RejectsAPlanWithoutItsDefaults) {
+// An unchecked Plan (no defaults, never validated) cannot reach an executor: the types say so.
+static_assert(!std::is_constructible_v<ClosedExecutor, const Plan&, Scenario, Clock&, StopSource&>);
+static_assert(!std::is_constructible_v<OpenExecutor, const Plan&, Scenario, Clock&, StopSource&>);
+
+TEST(ClosedExecutor, RunsAPlanWithTheDefaultsTheCheckFilledIn) {
+  FakeTimeRun run;
+  const ExecutionResult result =
+      run.run(closed_plan({.vus = 1, .iterations = 1}), [](IterationContext&) {});
+  EXPECT_EQ(result.iterations_completed, 1);
+  const ValidPlan checked = ValidPlan::check(closed_plan({.vus = 1, .iterations = 1}));
+  EXPECT_EQ(checked.graceful_stop(), kDefaultGracefulStop);
+  EXPECT_EQ(checked.max_duration(), kDefaultIterationsMaxDuration);
+}
+
+TEST(ClosedExecutor, RunsOnlyOnce) {
   FakeClock clock;
   StopSource stop;
-  Recorder recorder(RecorderOptions{clock.now(), 10});
-  const Plan plan = closed_plan({.vus = 1, .iterations = 1});  // no with_defaults()
-  try {
-    ClosedExecutor executor(
-        plan, [](IterationContext&) {}, recorder, clock, stop);
-    FAIL() << "expected ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_THAT(e.problems(), ::testing::ElementsAre("plan.graceful_stop must be set before a run "
-                                                     "(Plan::with_defaults() fills it), got none",
-                                                     "plan.max_duration must be set before a run "
-                                                     "(Plan::with_defaults() fills it), got none"));
-  }
+  ClosedExecutor executor(
+      ValidPlan::check(closed_plan({.vus = 1, .iterations = 1})), [](IterationContext&) {}, clock,
+      stop);
+  EXPECT_EQ(executor.run().metrics.iteration.total(), 1);
+  EXPECT_THROW(executor.run(), std::logic_error);
 }
 
 }  // namespace

@@ -1,23 +1,22 @@
 #pragma once
-// Runs plans on virtual time with a real Recorder, for the executor tests.
-#include <memory>
+// Runs plans on virtual time (the run's own Recorder included), for the executor tests.
 
 #include "gauntlet/load/fake_clock.hpp"
 #include "gauntlet/load/run_plan.hpp"
-#include "gauntlet/metrics/recorder.hpp"
 
 namespace gauntlet::testing {
 
 struct FakeTimeRun {
   FakeClock clock;
   StopSource stop;
-  std::unique_ptr<Recorder> recorder;
+  RunMetrics metrics;  // the last run's
   Clock::time_point start{};
 
   ExecutionResult run(const Plan& plan, Scenario scenario) {
     start = clock.now();
-    recorder = std::make_unique<Recorder>(RecorderOptions{start, 10});
-    return run_plan(plan, std::move(scenario), *recorder, clock, stop);
+    RunOutput out = run_plan(ValidPlan::check(plan), std::move(scenario), clock, stop);
+    metrics = std::move(out.metrics);
+    return std::move(out.execution);
   }
 };
 

@@ -70,7 +70,7 @@ TEST(OpenExecutor, IterationsStartAtTheirIntendedTimes) {
     EXPECT_EQ(seen[k].began, seen[k].intended);
   }
   EXPECT_DOUBLE_EQ(result.requested_rate_per_s, 100);
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   EXPECT_EQ(metrics.iteration.ok, 100);
   EXPECT_NEAR(static_cast<double>(metrics.iteration.latency.max()), 5000, 5);  // 5ms, in us
 }
@@ -95,7 +95,7 @@ TEST(OpenExecutor, LatencyIsMeasuredFromTheIntendedStart) {
     EXPECT_EQ(seen[k].intended, 10ms * static_cast<int>(k)) << k;
     EXPECT_EQ(seen[k].began, began[k]) << k;
   }
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   const Histogram& latency = metrics.iteration.latency;
   EXPECT_EQ(latency.total_count(), 10);
   EXPECT_NEAR(static_cast<double>(latency.max()), 50'000, 50);
@@ -122,7 +122,7 @@ TEST(OpenExecutor, ArrivalsPastTheWaitBoundAreDroppedAndReported) {
   std::vector<std::int64_t> started;
   for (const Seen& s : observed.sorted()) started.push_back(s.index);
   EXPECT_EQ(started, (std::vector<std::int64_t>{0, 4, 5, 6, 7, 8, 9}));
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   EXPECT_EQ(metrics.dropped, 3);
   std::int64_t dropped_in_series = 0;
   for (const SeriesPoint& p : metrics.series) dropped_in_series += p.dropped;
@@ -148,7 +148,7 @@ TEST(OpenExecutor, PoolGrowsOnDemandUpToWhatTheLoadNeeds) {
   EXPECT_EQ(result.dropped, 0);
   EXPECT_EQ(result.vus_allocated, 4);
   EXPECT_EQ(result.max_active_vus, 4);
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   EXPECT_NEAR(static_cast<double>(metrics.iteration.latency.max()), 35'000, 35);  // no waiting
 }
 
@@ -171,7 +171,7 @@ TEST(OpenExecutor, ScenarioExceptionsAreCountedAndTheRunGoesOn) {
   EXPECT_EQ(result.iterations_completed, 50);
   EXPECT_EQ(result.iterations_failed, 25);
   EXPECT_FALSE(result.incomplete);
-  const RunMetrics metrics = run.recorder->finish();
+  const RunMetrics metrics = run.metrics;
   EXPECT_EQ(metrics.iteration.errors[static_cast<std::size_t>(ErrorClass::kException)].count, 25);
 }
 

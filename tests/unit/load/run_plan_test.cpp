@@ -64,33 +64,29 @@ TEST(RunPlan, ResultJsonCarriesTheAccounting) {
 TEST(RunPlanOnSteadyClock, ClosedRunsItsIterationBudget) {
   SteadyClock clock;
   StopSource stop;
-  Recorder recorder(RecorderOptions{clock.now(), 10});
   std::atomic<int> calls{0};
-  const ExecutionResult result = run_plan(
-      closed_plan({.vus = 4, .iterations = 200}), [&](IterationContext&) { ++calls; }, recorder,
-      clock, stop);
+  const auto [result, metrics] = run_plan(
+      ValidPlan::check(closed_plan({.vus = 4, .iterations = 200})),
+      [&](IterationContext&) { ++calls; }, clock, stop);
   EXPECT_EQ(calls.load(), 200);
   EXPECT_EQ(result.iterations_completed, 200);
-  EXPECT_EQ(recorder.finish().iteration.total(), 200);
+  EXPECT_EQ(metrics.iteration.total(), 200);
 }
 
 TEST(RunPlanOnSteadyClock, OpenAccountsForEveryArrival) {
   SteadyClock clock;
   StopSource stop;
-  Recorder recorder(RecorderOptions{clock.now(), 10});
-  const ExecutionResult result = run_plan(
-      open_plan(ConstantRate{200, 200ms}, 2, 20, 1s),
-      [](IterationContext& ctx) { ctx.step("noop", [] {}); }, recorder, clock, stop);
+  const auto [result, metrics] = run_plan(
+      ValidPlan::check(open_plan(ConstantRate{200, 200ms}, 2, 20, 1s)),
+      [](IterationContext& ctx) { ctx.step("noop", [] {}); }, clock, stop);
   EXPECT_EQ(result.arrivals, 40);
   EXPECT_EQ(result.arrivals, result.iterations_started + result.dropped + result.cancelled);
-  const RunMetrics metrics = recorder.finish();
   EXPECT_EQ(metrics.iteration.total() + metrics.dropped, 40);
 }
 
 TEST(RunPlanOnSteadyClock, StopFromAnotherThreadEndsTheRun) {
   SteadyClock clock;
   StopSource stop;
-  Recorder recorder(RecorderOptions{clock.now(), 10});
   std::atomic<int> calls{0};
   std::thread stopper([&] {
     while (calls.load() < 5) std::this_thread::sleep_for(1ms);
@@ -98,8 +94,9 @@ TEST(RunPlanOnSteadyClock, StopFromAnotherThreadEndsTheRun) {
   });
   // 60s of load unless the stop works.
   const ExecutionResult result = run_plan(
-      open_plan(ConstantRate{100, 60s}, 2, 2, 1s), [&](IterationContext&) { ++calls; }, recorder,
-      clock, stop);
+                                     ValidPlan::check(open_plan(ConstantRate{100, 60s}, 2, 2, 1s)),
+                                     [&](IterationContext&) { ++calls; }, clock, stop)
+                                     .execution;
   stopper.join();
   EXPECT_TRUE(result.incomplete);
   EXPECT_EQ(result.stop_reason, "stopped: SIGINT");

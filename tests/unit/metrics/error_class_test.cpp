@@ -1,4 +1,4 @@
-#include "gauntlet/metrics/error_class.hpp"
+#include "gauntlet/error_class.hpp"
 
 #include <gtest/gtest.h>
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/load/iteration_context.hpp"
 #include "gauntlet/pg/database.hpp"
 #include "gauntlet/process/free_port.hpp"
 #include "pg_cluster_test.hpp"
@@ -34,7 +35,7 @@ TEST_F(ConnectionPoolTest, LendsAtMostSizeConnectionsAndTimesOutBeyond) {
   } catch (const PoolTimeout& e) {
     EXPECT_EQ(e.waited(), milliseconds(50));
     EXPECT_EQ(e.pool_size(), 2u);
-    EXPECT_EQ(PoolTimeout::error_class(), ErrorClass::kPoolTimeout);
+    EXPECT_EQ(e.error_class(), ErrorClass::kPoolTimeout);
   }
   const PoolStats stats = pool.stats();
   EXPECT_EQ(stats.open, 2u);
@@ -128,6 +129,15 @@ TEST_F(ConnectionPoolTest, ALeaseMayOutliveItsPool) {
   PooledConnection lease = pool->acquire();
   pool.reset();
   EXPECT_GT(backend_pid(*lease), 0);
+}
+
+// A scenario that lets the pool's timeout escape has its iteration counted as pool_timeout, not
+// as a generic exception.
+TEST(ConnectionPool, ATimeoutEscapingAScenarioIsCountedAsPoolTimeout) {
+  const auto [error_class, message] =
+      classify_exception(std::make_exception_ptr(PoolTimeout(std::chrono::milliseconds(50), 2)));
+  EXPECT_EQ(error_class, ErrorClass::kPoolTimeout);
+  EXPECT_NE(message.find("50ms"), std::string::npos) << message;
 }
 
 TEST(ConnectionPool, RejectsAZeroSizeAndANegativeWait) {

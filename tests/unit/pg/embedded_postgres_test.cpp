@@ -17,7 +17,7 @@
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/process/process_error.hpp"
 #include "pg_cluster_test.hpp"
-#include "unit/support/owner_process.hpp"
+#include "support/owner_process.hpp"
 
 namespace gauntlet {
 namespace {

@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "fixtures/platform_schema.hpp"
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/pg/db_error.hpp"
 #include "pg_cluster_test.hpp"
@@ -145,7 +146,7 @@ TEST_F(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     threads.emplace_back([&, i] {
       try {
         pqxx::connection conn(url);
-        reports[static_cast<std::size_t>(i)] = apply_migrations(conn, default_schema_dir());
+        reports[static_cast<std::size_t>(i)] = apply_migrations(conn, platform_schema_dir());
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(i)] = e.what();
       }
@@ -157,7 +158,7 @@ TEST_F(MigrationsTest, ConcurrentMigratorsApplyEachMigrationOnce) {
     EXPECT_EQ(errors[static_cast<std::size_t>(i)], "");
     applied += reports[static_cast<std::size_t>(i)].applied.size();
   }
-  const std::size_t files = list_migrations(default_schema_dir()).size();
+  const std::size_t files = list_migrations(platform_schema_dir()).size();
   EXPECT_EQ(applied, files);
   pqxx::connection conn(url);
   EXPECT_EQ(recorded(conn).size(), files);

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "fixtures/platform_schema.hpp"
 #include "gauntlet/pg/embedded_postgres.hpp"
 #include "gauntlet/pg/migrations.hpp"
 
@@ -83,7 +84,7 @@ class MigratedDbTest : public PgClusterTest {
     if (HasFatalFailure()) return;
     url_ = fresh_database();
     pqxx::connection conn(url_);
-    apply_migrations(conn, default_schema_dir());
+    apply_migrations(conn, platform_schema_dir());
   }
 
   // Runs `sql` (one or more statements) in one committed transaction.

@@ -1,5 +1,7 @@
 // The platform schema (mocks/schema) applied to a real server: every table is there, and the
 // keys and checks that the integrity checkers rely on actually reject bad rows.
+#include "fixtures/platform_schema.hpp"
+
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -17,7 +19,7 @@ class PlatformSchemaTest : public testing::PgClusterTest {
     PgClusterTest::SetUp();
     url_ = fresh_database();
     conn_ = std::make_unique<pqxx::connection>(url_);
-    apply_migrations(*conn_, default_schema_dir());
+    apply_migrations(*conn_, platform_schema_dir());
   }
 
   // Runs `sql` in its own transaction and returns the SQLSTATE it failed with ("" if none).

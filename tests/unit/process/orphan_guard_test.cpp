@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include "unit/support/owner_process.hpp"
+#include "support/owner_process.hpp"
 
 extern char** environ;
 

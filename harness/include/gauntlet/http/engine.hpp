@@ -11,15 +11,14 @@
 // (the native transport allocates nothing at all; libcurl has bookkeeping of its own).
 //
 //   Engine engine(options, RequestSource::fixed({"GET", "http://127.0.0.1:8080/"}));
-//   Recorder recorder({.start = std::chrono::steady_clock::now()});
-//   EngineStats stats = engine.run(recorder, stop_token);
-//   RunMetrics metrics = recorder.finish();
+//   EngineRun run = engine.run(stop_token);   // run.stats, run.metrics
 //
 // The engine is bound to real time (it waits in the kernel), so it reads steady_clock itself
 // instead of taking a Clock; plans and schedules are tested on fake time in gauntlet::load.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <vector>
 
@@ -39,7 +38,14 @@ struct EngineProgress {
   std::int64_t completed = 0;
   std::int64_t failed = 0;
   std::int64_t dropped = 0;
-  std::int64_t active_connections = 0;  // requests in flight right now
+  std::int64_t active_connections = 0;     // requests in flight right now
+  std::optional<SeriesPoint> last_second;  // the last complete second, once there is one
+};
+
+// What one run of the engine measured: its own figures, and every request's, merged.
+struct EngineRun {
+  EngineStats stats;
+  RunMetrics metrics;
 };
 
 class Engine {
@@ -52,12 +58,13 @@ class Engine {
   Engine(EngineOptions options, RequestSource source);
 
   // Runs the plan on options.threads loop threads and returns when every loop has finished.
-  // Records every request as an iteration (and each failure's first distinct messages) into
-  // `recorder`, one shard per loop thread; the caller owns finish(). Calls on_progress from the
-  // calling thread about once a second. A stop request ends the run early: stats.stopped is set
-  // and in-flight requests are abandoned. Throws std::system_error when epoll cannot be set up,
-  // std::runtime_error when libcurl cannot; request failures are data, never exceptions.
-  EngineStats run(Recorder& recorder, std::stop_token stop, const ProgressFn& on_progress = {});
+  // Records every request as an iteration (and each failure's first distinct messages) into a
+  // recorder of its own, started with the run and finished once every loop has joined, one shard
+  // per loop thread. Calls on_progress from the calling thread about once a second. A stop request
+  // ends the run early: stats.stopped is set and in-flight requests are abandoned. Throws
+  // std::system_error when epoll cannot be set up, std::runtime_error when libcurl cannot; request
+  // failures are data, never exceptions.
+  EngineRun run(std::stop_token stop, const ProgressFn& on_progress = {});
 
   const EngineOptions& options() const noexcept { return options_; }
 

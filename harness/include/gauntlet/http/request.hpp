@@ -43,6 +43,10 @@ void write_header_line(const Header& header, std::string& out);
 // Whether `text` is an HTTP token (RFC 9110 5.6.2): what a method or a header name must be.
 bool is_http_token(std::string_view text) noexcept;
 
+// Whether a request sends `body`, on either transport: when it is not empty, and always for POST,
+// PUT and PATCH (an empty body then); never for HEAD.
+bool sends_body(std::string_view method, std::string_view body) noexcept;
+
 // Case-insensitive ASCII comparison of header names.
 bool header_name_equals(std::string_view a, std::string_view b) noexcept;
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gauntlet/error_class.hpp"
 #include "gauntlet/http/request.hpp"
-#include "gauntlet/metrics/error_class.hpp"
 
 namespace gauntlet {
 

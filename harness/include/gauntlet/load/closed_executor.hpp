@@ -14,9 +14,8 @@ namespace gauntlet {
 
 class ClosedExecutor final : public Executor {
  public:
-  // Throws ConfigError unless plan is valid, has its defaults filled and holds a ClosedModel.
-  ClosedExecutor(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-                 StopSource& stop);
+  // Throws ConfigError unless the plan holds a ClosedModel.
+  ClosedExecutor(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop);
 
  protected:
   ExecutionResult execute() override;

@@ -20,14 +20,15 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "gauntlet/load/clock.hpp"
 #include "gauntlet/load/execution_result.hpp"
 #include "gauntlet/load/iteration_context.hpp"
-#include "gauntlet/load/plan.hpp"
 #include "gauntlet/load/stop_source.hpp"
+#include "gauntlet/load/valid_plan.hpp"
 #include "gauntlet/metrics/recorder.hpp"
 
 namespace gauntlet {
@@ -37,20 +38,26 @@ inline constexpr std::chrono::nanoseconds kStopPollInterval = std::chrono::milli
 // Interval of the active-user samples sent to the Recorder.
 inline constexpr std::chrono::nanoseconds kSampleInterval = std::chrono::seconds(1);
 
+// What a run produced: the executor's own account, and every iteration's figures merged.
+struct RunOutput {
+  ExecutionResult execution;
+  RunMetrics metrics;
+};
+
 class Executor {
  public:
-  // plan must be valid with its defaults filled (run_plan() does both): throws ConfigError
-  // otherwise. The references must outlive the executor. The Recorder's series should start at
-  // clock.now() just before run().
-  Executor(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock, StopSource& stop);
+  // Throws ConfigError for an empty scenario. The references must outlive the executor.
+  Executor(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop);
   virtual ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
-  // Runs the plan until it ends or is stopped and returns once every thread has been joined.
-  // Call once. Exceptions of the scenario are counted, never thrown; an internal failure (a
-  // thread that cannot be started) is rethrown after every thread has been joined.
-  ExecutionResult run();
+  // Runs the plan until it ends or is stopped and returns once every thread has been joined,
+  // with the metrics of a Recorder the run owns: started at the run's first instant, finished
+  // after the last thread has joined. Call once (a second call throws std::logic_error).
+  // Exceptions of the scenario are counted, never thrown; an internal failure (a thread that
+  // cannot be started) is rethrown after every thread has been joined.
+  RunOutput run();
 
  protected:
   // The kind's run: start the users, supervise the load phase, wind down, join_all(), result.
@@ -83,9 +90,9 @@ class Executor {
   // True when a waiting virtual user should give up: stopped from outside or halted.
   bool stopping() const noexcept { return stop_.stop_requested() || halt_.stop_requested(); }
 
-  const Plan plan_;
+  const ValidPlan plan_;
   const Scenario scenario_;
-  Recorder& recorder_;
+  std::optional<Recorder> recorder_;  // made when run() starts
   Clock& clock_;
   StopSource& stop_;
   StopSource halt_;  // raised when the graceful-stop deadline passes

@@ -16,24 +16,15 @@
 #include <type_traits>
 #include <utility>
 
+#include "gauntlet/error_class.hpp"
 #include "gauntlet/load/clock.hpp"
 #include "gauntlet/load/stop_source.hpp"
-#include "gauntlet/metrics/error_class.hpp"
 #include "gauntlet/metrics/recorder.hpp"
 
 namespace gauntlet {
 
-// Thrown by a scenario to end the iteration as failed with a given class:
-// throw StepFailure(ErrorClass::kHttp5xx, "POST /upload answered 503").
-class StepFailure : public std::runtime_error {
- public:
-  StepFailure(ErrorClass error, const std::string& message)
-      : std::runtime_error(message), error_(error) {}
-  ErrorClass error_class() const noexcept { return error_; }
-
- private:
-  ErrorClass error_;
-};
+// A scenario ends the iteration as failed with a given class by throwing StepFailure
+// (gauntlet/error_class.hpp): throw StepFailure(ErrorClass::kHttp5xx, "POST /upload answered 503").
 
 class IterationContext;
 // One iteration of a scenario. Scenarios block (a flow is sequential); the executors run each

@@ -22,9 +22,8 @@ namespace gauntlet {
 
 class OpenExecutor final : public Executor {
  public:
-  // Throws ConfigError unless plan is valid, has its defaults filled and holds an OpenModel.
-  OpenExecutor(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-               StopSource& stop);
+  // Throws ConfigError unless the plan holds an OpenModel.
+  OpenExecutor(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop);
 
  protected:
   ExecutionResult execute() override;

@@ -1,19 +1,16 @@
 #pragma once
-// The one call a stress test makes: fill the plan's defaults, validate it (ConfigError with every
-// problem), pick the executor for its model and run it.
+// The one call a stress test makes: pick the executor for the plan's model and run it. The plan
+// is a ValidPlan, so it was checked (every problem at once) before this call could be written.
 #include "gauntlet/load/clock.hpp"
-#include "gauntlet/load/execution_result.hpp"
+#include "gauntlet/load/executor.hpp"
 #include "gauntlet/load/iteration_context.hpp"
-#include "gauntlet/load/plan.hpp"
 #include "gauntlet/load/stop_source.hpp"
-#include "gauntlet/metrics/recorder.hpp"
+#include "gauntlet/load/valid_plan.hpp"
 
 namespace gauntlet {
 
-// Throws ConfigError when the plan (after with_defaults()) is invalid; otherwise returns when
-// the run has ended and every thread has been joined. Create the Recorder with
-// RecorderOptions::start = clock.now() just before, and call recorder.finish() after.
-ExecutionResult run_plan(const Plan& plan, Scenario scenario, Recorder& recorder, Clock& clock,
-                         StopSource& stop);
+// Returns when the run has ended and every thread has been joined, with the executor's account
+// and the merged metrics of the run's own Recorder. Throws ConfigError for an empty scenario.
+RunOutput run_plan(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop);
 
 }  // namespace gauntlet

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "gauntlet/metrics/error_class.hpp"
+#include "gauntlet/error_class.hpp"
 #include "gauntlet/metrics/run_metrics.hpp"
 
 namespace gauntlet {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gauntlet/metrics/error_class.hpp"
+#include "gauntlet/error_class.hpp"
 #include "gauntlet/metrics/histogram.hpp"
 
 namespace gauntlet {

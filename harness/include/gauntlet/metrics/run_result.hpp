@@ -1,19 +1,19 @@
 #pragma once
-// The one result model of a run: built once when the run ends, then only read (by thresholds'
-// reporting, the gtest listener, the JSON file, and every report format). JSON is canonical and
-// carries schema_version; percentile figures in it are derived for readers, the serialised
-// histograms are the source of truth and round-trip exactly.
+// The one result model of a run: assembled once when the run ends (assemble_result), then only
+// read (by the gtest listener, the JSON file and every report format in report/). Its canonical
+// JSON form, carrying schema_version, is report/json_reporter.hpp's.
 #include <chrono>
-#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "gauntlet/metrics/run_metrics.hpp"
 #include "gauntlet/metrics/threshold_outcome.hpp"
 
 namespace gauntlet {
+
+struct Threshold;
 
 inline constexpr int kResultSchemaVersion = 1;
 
@@ -34,40 +34,25 @@ struct RunResult {
   nlohmann::json extra = nlohmann::json::object();  // free-form: generator self-check, platform
 };
 
-// The canonical JSON document. Times are ISO-8601 UTC with milliseconds, so a round trip keeps
-// times to the millisecond. Never throws for a well-formed RunResult.
-nlohmann::json to_json(const RunResult& result);
+// What a finished run knows before its thresholds are judged: the facts each runner (the gtest
+// fixture, `gauntlet http`) gathers from its own execution.
+struct FinishedRun {
+  std::string name;
+  std::string scale;
+  nlohmann::json plan = nlohmann::json::object();
+  std::chrono::system_clock::time_point started_at{};
+  std::chrono::system_clock::time_point ended_at{};
+  std::chrono::nanoseconds load_duration{};  // the load phase; rates and thresholds divide by it
+  RunMetrics metrics;
+  bool incomplete = false;
+  std::string stop_reason;  // why an incomplete run stopped; "" otherwise
+  double requested_rate_per_s = 0;
+  double achieved_rate_per_s = 0;
+  nlohmann::json extra = nlohmann::json::object();
+};
 
-// Inverse of to_json. Throws std::invalid_argument naming the offending field (e.g.
-// "steps[1].histogram") when the document is malformed, and for a schema_version other than
-// kResultSchemaVersion.
-RunResult run_result_from_json(const nlohmann::json& doc);
-
-// `<dir>/<name>.json`, with '/' and '\' in the name replaced by '_' (parameterised gtest names
-// contain '/'). Throws std::invalid_argument for an empty name.
-std::filesystem::path result_file_path(std::string_view name, const std::filesystem::path& dir);
-
-// Writes result_file_path(result.name, dir) atomically: the text goes to `<name>.json.tmp`, is
-// fsync'ed, then renamed over the final name, so a reader sees the old file or the new one whole,
-// never half of one. Creates dir. Throws std::system_error naming the path on an I/O failure
-// (the .tmp file is removed), std::invalid_argument for an empty name.
-void write_result_file(const RunResult& result, const std::filesystem::path& dir);
-
-// Replaces `target` with `text` atomically and durably: the text goes to `<target>.tmp`, is
-// fsync'ed, then renamed over `target`, so a reader sees the old file or the new one whole. The
-// directory must exist. Throws std::system_error naming the path (the .tmp file is removed).
-void write_file_atomically(const std::filesystem::path& target, std::string_view text);
-
-// ISO-8601 UTC with milliseconds ("2024-05-01T12:00:00.123Z"): how every result file writes times.
-std::string format_utc(std::chrono::system_clock::time_point t);
-
-// Reads and validates a result file. Throws std::system_error naming the path when it cannot be
-// read, std::invalid_argument naming the path and the problem when it is not valid JSON or not a
-// valid result.
-RunResult read_result_file(const std::filesystem::path& path);
-
-// $GAUNTLET_RESULTS_DIR when set and non-empty, else the build's results directory
-// (build_paths::results_dir(), <builddir>/results).
-std::filesystem::path default_results_dir();
+// The one place a RunResult is made: moves the facts in, evaluates every threshold against the
+// metrics, and makes an incomplete run always say why ("stopped" when its runner gave no reason).
+RunResult assemble_result(FinishedRun run, std::span<const Threshold> thresholds);
 
 }  // namespace gauntlet

@@ -32,7 +32,4 @@ std::vector<MigrationFile> list_migrations(const std::filesystem::path& dir);
 // back and the ones before it stay applied.
 MigrationReport apply_migrations(pqxx::connection_base& conn, const std::filesystem::path& dir);
 
-// The platform schema: <source dir>/mocks/schema.
-std::filesystem::path default_schema_dir();
-
 }  // namespace gauntlet

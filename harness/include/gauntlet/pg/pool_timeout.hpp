@@ -1,27 +1,28 @@
 #pragma once
 // Thrown by ConnectionPool::acquire() when no connection became free within the pool's wait
-// bound. Callers count it as ErrorClass::kPoolTimeout: an overloaded pool is data, not a crash.
+// bound. A StepFailure of class kPoolTimeout, so a scenario that lets it escape has the
+// iteration counted as pool_timeout: an overloaded pool is data, not a crash.
 #include <chrono>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 
-#include "gauntlet/metrics/error_class.hpp"
+#include "gauntlet/error_class.hpp"
 
 namespace gauntlet {
 
-class PoolTimeout : public std::runtime_error {
+class PoolTimeout : public StepFailure {
  public:
   PoolTimeout(std::chrono::milliseconds waited, std::size_t pool_size)
-      : std::runtime_error("No database connection became free within " +
-                           std::to_string(waited.count()) + "ms; all " + std::to_string(pool_size) +
-                           " connections of the pool were in use."),
+      : StepFailure(ErrorClass::kPoolTimeout, "No database connection became free within " +
+                                                  std::to_string(waited.count()) + "ms; all " +
+                                                  std::to_string(pool_size) +
+                                                  " connections of the pool were in use."),
         waited_(waited),
         pool_size_(pool_size) {}
 
   std::chrono::milliseconds waited() const noexcept { return waited_; }
   std::size_t pool_size() const noexcept { return pool_size_; }
-  static constexpr ErrorClass error_class() noexcept { return ErrorClass::kPoolTimeout; }
 
  private:
   std::chrono::milliseconds waited_;

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/report/reporter.hpp"
 
 namespace gauntlet {
 
@@ -32,24 +33,37 @@ struct CsvOptions {
   double average_content_bytes = 0;  // "Average Content Size"; 0 when unknown
 };
 
-class CsvReporter {
- public:
-  explicit CsvReporter(CsvOptions options = {}) : options_(std::move(options)) {}
+// The three Locust tables, one per file.
+enum class CsvTable { kStats, kStatsHistory, kFailures };
 
-  // Header, one row per step (Type ""), the iteration row (see CsvOptions), then "Aggregated".
-  void write_stats(std::ostream& out, const RunResult& result) const;
-  // Header, then one "Aggregated" row per second of the run's series.
-  void write_stats_history(std::ostream& out, const RunResult& result) const;
-  // Header "Method,Name,Error,Occurrences", one row per step and error class (the iteration's
-  // classes when the run has no steps); Error is the class and its first distinct messages.
-  void write_failures(std::ostream& out, const RunResult& result) const;
+// The table's file name after the prefix: "_stats.csv", "_stats_history.csv", "_failures.csv".
+std::string_view csv_file_suffix(CsvTable table) noexcept;
+
+// Writes one table: its header once, then each result's rows.
+//   kStats: one row per step (Type ""), the iteration row (see CsvOptions), then "Aggregated".
+//   kStatsHistory: one "Aggregated" row per second of the run's series.
+//   kFailures: "Method,Name,Error,Occurrences", one row per step and error class (the
+//     iteration's classes when the run has no steps); Error is the class and its first distinct
+//     messages.
+class CsvReporter : public Reporter {
+ public:
+  CsvReporter(std::ostream& out, CsvTable table, CsvOptions options = {})
+      : Reporter(out), table_(table), options_(std::move(options)) {}
+
+  using Reporter::report;
+  void report(std::span<const RunResult> results) override;
 
  private:
+  void stats_rows(const RunResult& result);
+  void history_rows(const RunResult& result);
+  void failure_rows_of(const RunResult& result);
+
+  CsvTable table_;
   CsvOptions options_;
 };
 
 // Writes the three files next to `prefix` (a path prefix, e.g. "out/run1" gives
-// out/run1_stats.csv), each to a .tmp sibling first and renamed over its name. Throws
+// out/run1_stats.csv), each atomically (write_file_atomically). Throws
 // std::system_error naming the path when one cannot be written.
 void write_csv_files(const std::string& prefix, const RunResult& result,
                      const CsvOptions& options = {});

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/report/reporter.hpp"
 #include "gauntlet/report/run_status.hpp"
 
 namespace gauntlet {
@@ -36,13 +37,14 @@ SummaryTotals summary_totals(std::span<const RunResult> results) noexcept;
 // "summary: 3 tests — 1 PASS, 1 WARN, 1 FAIL, 0 incomplete" (no newline).
 std::string summary_totals_line(const SummaryTotals& totals);
 
-class SummaryReporter {
+class SummaryReporter : public Reporter {
  public:
   explicit SummaryReporter(std::ostream& out, SummaryOptions options = {})
-      : out_(out), options_(options) {}
+      : Reporter(out), options_(options) {}
 
+  using Reporter::report;
   // Every run's block, in the given order, a blank line after each, then the totals line.
-  void report(std::span<const RunResult> results) const;
+  void report(std::span<const RunResult> results) override;
   // One run's block (no totals).
   void report_run(const RunResult& result) const;
 
@@ -53,7 +55,6 @@ class SummaryReporter {
   void write_thresholds(const RunResult& result) const;
   void write_steps(const RunResult& result) const;
 
-  std::ostream& out_;
   SummaryOptions options_;
 };
 

@@ -1,0 +1,235 @@
+#include "gauntlet/cli/http_command.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include "gauntlet/cli/http_args.hpp"
+#include "gauntlet/cli/http_summary.hpp"
+#include "gauntlet/config_error.hpp"
+#include "gauntlet/http/engine.hpp"
+#include "gauntlet/http/redact.hpp"
+#include "gauntlet/http/target_check.hpp"
+#include "gauntlet/load/limits.hpp"
+#include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/metrics/threshold.hpp"
+#include "gauntlet/report/csv_reporter.hpp"
+#include "gauntlet/report/json_reporter.hpp"
+#include "gauntlet/report/result_file.hpp"
+#include "gauntlet/report/run_status.hpp"
+
+namespace gauntlet {
+namespace {
+
+constexpr auto kDefaultDuration = std::chrono::seconds(10);
+
+void print_problems(std::ostream& err, const ConfigError& e) {
+  for (const std::string& problem : e.problems()) err << "gauntlet http: " << problem << '\n';
+  err << "see gauntlet http --help\n";
+}
+
+Request base_request(const HttpArgs& args) {
+  return Request{args.effective_method(), args.url, args.headers, args.body.value_or("")};
+}
+
+RequestSource make_source(const HttpArgs& args) {
+  if (args.bodies_file) {
+    return RequestSource::rotating_bodies(base_request(args),
+                                          load_request_bodies(*args.bodies_file));
+  }
+  return RequestSource::fixed(base_request(args));
+}
+
+EngineOptions engine_options(const HttpArgs& args) {
+  EngineOptions o;
+  o.threads = args.threads;
+  o.connections = args.connections;
+  o.requests = args.requests.value_or(0);
+  o.timeout = args.timeout;
+  o.connect_timeout = args.connect_timeout.value_or(args.timeout);
+  o.http_version = args.http2 ? HttpVersion::kHttp2 : HttpVersion::kHttp1_1;
+  o.verify_tls = !args.insecure;
+  o.kind = args.engine;
+  o.max_wait = args.max_wait;
+  o.drain_timeout = args.timeout;  // every in-flight request ends by its own timeout anyway
+  const bool bounded = args.duration || args.requests;
+  if (args.duration) {
+    o.duration = *args.duration;
+  } else if (!bounded && !args.profile) {
+    o.duration = kDefaultDuration;
+  }
+  if (args.profile) {
+    o.profile = *args.profile;
+  } else if (args.rate_per_s) {
+    // A constant rate over the run's duration; with only -n, long enough for n requests (the
+    // count ends it), within the profile's 24 h limit.
+    const std::chrono::nanoseconds length = o.duration.count() > 0 ? o.duration : kMaxDuration;
+    o.profile = RateProfile(ConstantRate{*args.rate_per_s, length});
+  }
+  return o;
+}
+
+nlohmann::json plan_json(const HttpArgs& args, const EngineOptions& o) {
+  nlohmann::json headers = nlohmann::json::array();
+  for (const Header& h : args.headers) headers.push_back(redacted_header_line(h));
+  nlohmann::json plan = {
+      {"tool", "gauntlet http"},
+      {"method", args.effective_method()},
+      {"url", redact_url(args.url)},
+      {"headers", headers},
+      {"model", o.profile ? "open" : "closed"},
+      {"threads", o.threads},
+      {"connections", o.connections},
+      {"duration_s", std::chrono::duration<double>(o.duration).count()},
+      {"requests", o.requests},
+      {"timeout_ms", o.timeout.count()},
+      {"http_version", std::string(to_string(o.http_version))},
+      {"engine", std::string(to_string(resolve_engine_kind(o.kind, args.url, o.http_version)))},
+  };
+  if (args.rate_per_s) plan["rate_per_s"] = *args.rate_per_s;
+  if (args.profile) {
+    plan["profile"] = args.profile->to_json();
+    plan["profile_spec"] = args.profile_spec;
+  }
+  if (args.bodies_file) plan["bodies_file"] = args.bodies_file->string();
+  return plan;
+}
+
+// Every request failed before any response began, for want of a connection: the run never
+// really started, whatever the engine counted.
+bool never_connected(const EngineStats& stats, const RunMetrics& metrics) {
+  if (stats.completed == 0 || stats.status_counts[0] != stats.completed) return false;
+  const auto count = [&](ErrorClass c) {
+    return metrics.iteration.errors[static_cast<std::size_t>(c)].count;
+  };
+  return count(ErrorClass::kConnect) + count(ErrorClass::kDns) + count(ErrorClass::kTls) ==
+         stats.completed;
+}
+
+std::string first_connect_sample(const RunMetrics& metrics) {
+  for (ErrorClass c : {ErrorClass::kConnect, ErrorClass::kDns, ErrorClass::kTls}) {
+    const auto& samples = metrics.iteration.errors[static_cast<std::size_t>(c)].samples;
+    if (!samples.empty()) return samples.front();
+  }
+  return "no connection could be made";
+}
+
+// Writes the JSON result and the CSV files; false (after saying why) when one cannot be written.
+bool write_outputs(const HttpArgs& args, const RunResult& result, const EngineStats& stats,
+                   std::ostream& err) {
+  try {
+    if (args.json_path) {
+      std::ostringstream text;
+      JsonReporter(text).report(result);
+      write_file_atomically(*args.json_path, text.str());
+    }
+    if (args.csv_prefix) {
+      CsvOptions csv;
+      csv.iteration_type = args.effective_method();
+      csv.iteration_name = redact_url(args.url);
+      csv.average_content_bytes = stats.completed > 0 ? static_cast<double>(stats.bytes_received) /
+                                                            static_cast<double>(stats.completed)
+                                                      : 0;
+      write_csv_files(*args.csv_prefix, result, csv);
+    }
+  } catch (const std::exception& e) {
+    err << "gauntlet http: " << e.what() << '\n';
+    return false;
+  }
+  return true;
+}
+
+struct Prepared {
+  HttpArgs args;
+  std::vector<Threshold> thresholds;
+  std::optional<Engine> engine;
+};
+
+// Everything that can be checked before any load is sent; ConfigError on bad input.
+void prepare(Prepared& p, const HttpCommandContext& context) {
+  const bool env_allows = context.env && context.env("GAUNTLET_ALLOW_REMOTE").value_or("") == "1";
+  check_target(p.args.url, p.args.allow_remote || env_allows);
+  Problems problems;
+  try {
+    p.thresholds = parse_thresholds(p.args.thresholds);
+  } catch (const ConfigError& e) {
+    for (const std::string& problem : e.problems()) problems.add(problem);
+  }
+  try {
+    p.engine.emplace(engine_options(p.args), make_source(p.args));
+  } catch (const ConfigError& e) {
+    for (const std::string& problem : e.problems()) problems.add(problem);
+  } catch (const std::invalid_argument& e) {
+    problems.add(e.what());
+  }
+  problems.throw_if_any();
+}
+
+RunResult build_result(const Prepared& p, EngineRun run,
+                       std::chrono::system_clock::time_point started_at,
+                       const HttpCommandContext& context) {
+  FinishedRun facts;
+  facts.name = p.args.name;
+  facts.plan = plan_json(p.args, p.engine->options());
+  facts.started_at = started_at;
+  facts.ended_at = std::chrono::system_clock::now();
+  facts.load_duration = run.stats.elapsed;
+  facts.metrics = std::move(run.metrics);
+  facts.incomplete = run.stats.stopped;
+  if (run.stats.stopped && context.stop_reason) facts.stop_reason = context.stop_reason();
+  facts.requested_rate_per_s = run.stats.requested_rate_per_s;
+  facts.achieved_rate_per_s = run.stats.achieved_rate_per_s;
+  facts.extra["http"] = run.stats.to_json();
+  facts.extra["latency_view"] = run.stats.open_model
+                                    ? "corrected: from each request's intended start"
+                                    : "from the actual send (closed model)";
+  return assemble_result(std::move(facts), p.thresholds);
+}
+
+int run_prepared(Prepared& p, std::ostream& out, std::ostream& err,
+                 const HttpCommandContext& context) {
+  const EngineOptions& o = p.engine->options();
+  if (auto why = probe_target(p.args.url, o.connect_timeout, o.verify_tls)) {
+    err << "gauntlet http: the run could not start: " << *why << '\n';
+    return kHttpExitCannotStart;
+  }
+  HttpProgressPrinter progress(out, context.terminal, p.args.quiet);
+  const auto started_at = std::chrono::system_clock::now();
+  EngineRun run = p.engine->run(context.stop, std::ref(progress));
+  progress.finish();
+  if (never_connected(run.stats, run.metrics)) {
+    err << "gauntlet http: the run could not start: every request failed to connect ("
+        << first_connect_sample(run.metrics) << ")\n";
+    return kHttpExitCannotStart;
+  }
+  const EngineStats stats = run.stats;
+  const RunResult result = build_result(p, std::move(run), started_at, context);
+  print_http_summary(out, result, stats);
+  if (!write_outputs(p.args, result, stats, err)) return kHttpExitUsage;
+  return is_success(run_status(result)) ? kHttpExitPass : kHttpExitFailed;
+}
+
+}  // namespace
+
+int run_http_command(std::span<const std::string> args, std::ostream& out, std::ostream& err,
+                     const HttpCommandContext& context) {
+  Prepared p;
+  try {
+    p.args = parse_http_args(args);
+    if (p.args.help) {
+      out << kHttpUsage;
+      return kHttpExitPass;
+    }
+    prepare(p, context);
+  } catch (const ConfigError& e) {
+    print_problems(err, e);
+    return kHttpExitUsage;
+  }
+  try {
+    return run_prepared(p, out, err, context);
+  } catch (const std::exception& e) {  // epoll or libcurl could not be set up
+    err << "gauntlet http: the run could not start: " << e.what() << '\n';
+    return kHttpExitCannotStart;
+  }
+}
+
+}  // namespace gauntlet

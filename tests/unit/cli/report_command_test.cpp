@@ -1,0 +1,285 @@
+#include "gauntlet/cli/report_command.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gauntlet/config_error.hpp"
+#include "gauntlet/metrics/threshold.hpp"
+#include "gauntlet/report/json_reporter.hpp"
+#include "gauntlet/report/result_file.hpp"
+#include "support/temp_dir.hpp"
+
+namespace gauntlet {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+using gauntlet::testing::TempDir;
+
+// A run of 100 iterations at 1..100 ms with its thresholds evaluated.
+RunResult make_result(std::string name, const std::vector<std::string>& thresholds) {
+  RunResult r;
+  r.name = std::move(name);
+  r.scale = "smoke";
+  r.duration_s = 5;
+  r.achieved_rate_per_s = 20;
+  for (std::int64_t i = 1; i <= 100; ++i) r.metrics.iteration.latency.record(i * 1000);
+  r.metrics.iteration.ok = 100;
+  for (const Threshold& t : parse_thresholds(thresholds)) {
+    r.thresholds.push_back(evaluate(t, r.metrics, r.duration_s));
+  }
+  return r;
+}
+
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome run_command(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_report_command(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+// ---- argument parsing --------------------------------------------------------------------
+
+TEST(ReportArgs, DirectoryAloneUsesDefaults) {
+  const ReportArgs a = parse_report_args(std::vector<std::string>{"build/results"});
+  EXPECT_EQ(a.results_dir, fs::path("build/results"));
+  EXPECT_FALSE(a.out_dir.has_value());
+  EXPECT_FALSE(a.quiet);
+  EXPECT_FALSE(a.help);
+}
+
+TEST(ReportArgs, OutAndQuietInEitherSpellingAndOrder) {
+  const ReportArgs a =
+      parse_report_args(std::vector<std::string>{"--out", "rep", "res", "--quiet"});
+  EXPECT_EQ(a.results_dir, fs::path("res"));
+  EXPECT_EQ(a.out_dir, fs::path("rep"));
+  EXPECT_TRUE(a.quiet);
+  const ReportArgs b = parse_report_args(std::vector<std::string>{"-q", "res", "--out=rep2"});
+  EXPECT_EQ(b.out_dir, fs::path("rep2"));
+  EXPECT_TRUE(b.quiet);
+}
+
+TEST(ReportArgs, DoubleDashEndsOptions) {
+  const ReportArgs a = parse_report_args(std::vector<std::string>{"--", "-odd-dir"});
+  EXPECT_EQ(a.results_dir, fs::path("-odd-dir"));
+}
+
+TEST(ReportArgs, HelpNeedsNothingElse) {
+  EXPECT_TRUE(parse_report_args(std::vector<std::string>{"--help"}).help);
+  EXPECT_TRUE(parse_report_args(std::vector<std::string>{"-h", "--bogus"}).help);
+}
+
+// Every problem of a bad command line, in order, from one ConfigError.
+std::vector<std::string> arg_problems(const std::vector<std::string>& args) {
+  try {
+    parse_report_args(args);
+  } catch (const ConfigError& e) {
+    return e.problems();
+  }
+  ADD_FAILURE() << "expected a ConfigError";
+  return {};
+}
+
+TEST(ReportArgs, EveryProblemIsNamedAtOnce) {
+  EXPECT_THAT(
+      arg_problems({"--bogus"}),
+      ::testing::ElementsAre("unknown option \"--bogus\" (expected --out DIR, --quiet or --help)",
+                             "missing the results directory, e.g. gauntlet report build/results"));
+}
+
+TEST(ReportArgs, OutNeedsOneNonEmptyValue) {
+  EXPECT_THAT(arg_problems({"res", "--out"}),
+              ::testing::ElementsAre("--out needs a directory after it, e.g. --out build/report"));
+  EXPECT_THAT(arg_problems({"res", "--out", "--quiet"}),
+              ::testing::ElementsAre("--out needs a directory after it, e.g. --out build/report"));
+  EXPECT_THAT(arg_problems({"res", "--out="}),
+              ::testing::ElementsAre("--out must name a directory, got an empty value"));
+  EXPECT_THAT(arg_problems({"res", "--out", "a", "--out=b"}),
+              ::testing::ElementsAre("--out is given twice (\"a\" and \"b\"); give it once"));
+}
+
+TEST(ReportArgs, OnlyOneResultsDirectory) {
+  EXPECT_THAT(arg_problems({"one", "two"}),
+              ::testing::ElementsAre(
+                  "unexpected argument \"two\": give one results directory (already \"one\")"));
+}
+
+// ---- the command ---------------------------------------------------------------------------
+
+TEST(ReportCommand, BadUsageExitsTwoNamingTheFlagWithUsage) {
+  const Outcome r = run_command({"results", "--verbose"});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, StartsWith("gauntlet report: unknown option \"--verbose\""));
+  EXPECT_THAT(r.err, HasSubstr("usage: gauntlet report <results-dir>"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(ReportCommand, HelpPrintsUsageAndSucceeds) {
+  const Outcome r = run_command({"--help"});
+  EXPECT_EQ(r.code, kReportExitOk);
+  EXPECT_EQ(r.out, std::string(kReportUsage));
+}
+
+TEST(ReportCommand, MissingDirectoryExitsThree) {
+  const TempDir tmp;
+  const Outcome r = run_command({(tmp.path() / "nope").string()});
+  EXPECT_EQ(r.code, kReportExitNoResults);
+  EXPECT_THAT(r.err, HasSubstr("does not exist"));
+  EXPECT_THAT(r.err, HasSubstr("nope"));
+}
+
+TEST(ReportCommand, DirectoryWithoutResultsExitsThreeAndSaysWhatItSkipped) {
+  const TempDir tmp;
+  write_text(tmp.path() / "junit.xml", "<testsuites/>");
+  const Outcome r = run_command({tmp.path().string()});
+  EXPECT_EQ(r.code, kReportExitNoResults);
+  EXPECT_THAT(r.err, HasSubstr("warning: skipping junit.xml: not a JSON result file"));
+  EXPECT_THAT(r.err, HasSubstr("no result files in"));
+}
+
+TEST(ReportCommand, AllPassOrWarnExitsZeroAndPrintsTheTable) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), tmp.path());
+  write_result_file(make_result("Flow.Warn", {"p(95)<100ms"}), tmp.path());
+  const Outcome r = run_command({tmp.path().string()});
+  EXPECT_EQ(r.code, kReportExitOk) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, HasSubstr("[PASS] Flow.Pass\n"));
+  EXPECT_THAT(r.out, HasSubstr("[WARN] Flow.Warn\n"));
+  // File-name order: Pass before Warn.
+  EXPECT_LT(r.out.find("Flow.Pass"), r.out.find("Flow.Warn"));
+  EXPECT_THAT(r.out, EndsWith("summary: 2 tests — 1 PASS, 1 WARN, 0 FAIL, 0 incomplete\n"));
+}
+
+TEST(ReportCommand, AFailOrAnIncompleteRunExitsOne) {
+  const TempDir fail_dir;
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), fail_dir.path());
+  write_result_file(make_result("Flow.Fail", {"p(95)<10ms"}), fail_dir.path());
+  EXPECT_EQ(run_command({fail_dir.path().string()}).code, kReportExitFailed);
+
+  const TempDir incomplete_dir;
+  RunResult stopped = make_result("Flow.Stopped", {"p(95)<1s"});
+  stopped.incomplete = true;
+  stopped.stop_reason = "interrupted";
+  write_result_file(stopped, incomplete_dir.path());
+  const Outcome r = run_command({incomplete_dir.path().string()});
+  EXPECT_EQ(r.code, kReportExitFailed);
+  EXPECT_THAT(r.out, HasSubstr("[INCOMPLETE] Flow.Stopped"));
+}
+
+TEST(ReportCommand, QuietPrintsOnlyTheTotals) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), tmp.path());
+  const Outcome r = run_command({tmp.path().string(), "--quiet"});
+  EXPECT_EQ(r.code, kReportExitOk);
+  EXPECT_EQ(r.out, "summary: 1 test — 1 PASS, 0 WARN, 0 FAIL, 0 incomplete\n");
+}
+
+TEST(ReportCommand, OutWritesSummaryAndReportJsonWithNoTempFilesLeft) {
+  const TempDir tmp;
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report" / "nested";
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
+  write_result_file(make_result("Flow.B", {"p(95)<10ms"}), results);
+  const Outcome r = run_command({results.string(), "--out", out_dir.string()});
+  EXPECT_EQ(r.code, kReportExitFailed);
+  EXPECT_EQ(read_text(out_dir / "summary.txt"), r.out);
+  const nlohmann::json doc = nlohmann::json::parse(read_text(out_dir / "report.json"));
+  EXPECT_EQ(doc.at("schema_version"), 1);
+  ASSERT_EQ(doc.at("results").size(), 2u);
+  EXPECT_EQ(doc.at("results")[0].at("name"), "Flow.A");
+  EXPECT_EQ(run_result_from_json(doc.at("results")[1]).name, "Flow.B");
+  EXPECT_EQ(doc.at("totals").at("fail"), 1);
+  EXPECT_EQ(doc.at("totals").at("pass"), 1);
+  for (const auto& entry : fs::directory_iterator(out_dir)) {
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+  }
+}
+
+TEST(ReportCommand, ReportJsonInTheResultsDirectoryIsSkippedNextTime) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path());
+  ASSERT_EQ(run_command({tmp.path().string(), "--out", tmp.path().string()}).code, kReportExitOk);
+  const Outcome again = run_command({tmp.path().string()});
+  EXPECT_EQ(again.code, kReportExitOk);
+  EXPECT_THAT(again.err, HasSubstr("warning: skipping report.json: not a result"));
+  EXPECT_THAT(again.err, HasSubstr("warning: skipping summary.txt"));
+  EXPECT_THAT(again.out, HasSubstr("summary: 1 test —"));
+}
+
+TEST(ReportCommand, MalformedResultNamesFileAndFieldAndWritesNothing) {
+  const TempDir tmp;
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report";
+  write_result_file(make_result("Flow.Good", {"p(95)<1s"}), results);
+  nlohmann::json bad = to_json(make_result("Flow.Bad", {}));
+  bad["iteration"]["ok"] = "many";
+  write_text(results / "Flow.Bad.json", bad.dump());
+  const Outcome r = run_command({results.string(), "--out", out_dir.string()});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("Flow.Bad.json"));
+  EXPECT_THAT(r.err, HasSubstr("iteration.ok"));
+  EXPECT_THAT(r.err, HasSubstr("no report was written"));
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(fs::exists(out_dir));
+}
+
+TEST(ReportCommand, TruncatedJsonIsMalformedNotSkipped) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.Good", {"p(95)<1s"}), tmp.path());
+  write_text(tmp.path() / "Flow.Cut.json", R"({"schema_version": 1, "name": "Flow.Cut", "ite)");
+  const Outcome r = run_command({tmp.path().string()});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("Flow.Cut.json is not valid JSON"));
+}
+
+TEST(ReportCommand, UnwritableOutExitsTwo) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "results");
+  write_text(tmp.path() / "a-file", "x");  // --out below a regular file cannot be created
+  const Outcome r = run_command(
+      {(tmp.path() / "results").string(), "--out", (tmp.path() / "a-file" / "out").string()});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("cannot write the report to"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(ReportCommand, ExitCodeIgnoresWarningsButNotStatus) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.Warn", {"p(95)<100ms"}), tmp.path());
+  write_text(tmp.path() / "notes.json", R"({"hello": "world"})");
+  const Outcome r = run_command({tmp.path().string()});
+  EXPECT_EQ(r.code, kReportExitOk);
+  EXPECT_THAT(r.err, HasSubstr("skipping notes.json"));
+  EXPECT_THAT(r.out, Not(HasSubstr("notes")));
+}
+
+}  // namespace
+}  // namespace gauntlet
