@@ -44,6 +44,15 @@ struct SeriesPoint {
   std::int64_t active_vus = 0;  // last sample in this second
 };
 
+// A figure a test attaches once the load has ended (a checker's finding such as "lost", a
+// server-side count such as "server.deadlocks"): a named value and the first few offending ids,
+// for the report. Thresholds name it like any metric ("lost==0").
+struct Figure {
+  std::string name;
+  double value = 0;
+  std::vector<std::string> examples;  // the first few offending ids or rows, bounded by the caller
+};
+
 struct RunMetrics {
   StepStats iteration{"iteration", {}, 0, 0, {}};
   std::vector<StepStats> steps;  // in order of first use
