@@ -53,6 +53,19 @@ void record_properties(const RunResult& result, const std::string& prefix) {
   record("max_us", std::to_string(it.latency.max()));
 }
 
+// The test's after-load figures join the metrics; a check that throws leaves its figures out
+// (their thresholds then fail as "not attached") and marks the run incomplete, saying why.
+void attach_figures(const RunOptions& options, FinishedRun& facts) {
+  if (!options.after_load) return;
+  try {
+    for (Figure& f : options.after_load()) facts.metrics.figures.push_back(std::move(f));
+  } catch (const std::exception& e) {
+    facts.incomplete = true;
+    facts.stop_reason += (facts.stop_reason.empty() ? "" : "; ") +
+                         std::string("the after-load check failed: ") + e.what();
+  }
+}
+
 }  // namespace
 
 StressFixture::StressFixture(std::ostream& out)
@@ -91,6 +104,7 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   facts.achieved_rate_per_s = exec.achieved_rate_per_s;
   facts.extra = {{"execution", exec.to_json()}, {"params", params_.to_json()}};
   facts.extra.update(options.extra);
+  attach_figures(options, facts);
   const RunResult result = assemble_result(std::move(facts), checked.thresholds());
 
   write_result_file(result, results_dir_);

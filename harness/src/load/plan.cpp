@@ -11,6 +11,24 @@ namespace {
 
 double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
 
+// A problem for each malformed or repeated metric name.
+void check_metrics(const std::vector<MetricDeclaration>& metrics, Problems& problems) {
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const std::string field = detail::indexed("plan.metrics", i) + ".name";
+    if (!is_metric_name(metrics[i].name)) {
+      problems.add(field +
+                   " must be letters, digits, '_', '.' or '-', starting with a letter, got \"" +
+                   metrics[i].name + "\"");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (metrics[j].name == metrics[i].name) {
+        problems.add(field + " must be unique, got \"" + metrics[i].name + "\" again (also " +
+                     detail::indexed("plan.metrics", j) + ")");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> Plan::validate() const {
@@ -31,6 +49,7 @@ std::vector<std::string> Plan::validate() const {
                    thresholds[i] + "\"");
     }
   }
+  check_metrics(metrics, problems);
   return problems.list();
 }
 
@@ -61,7 +80,11 @@ nlohmann::json Plan::to_json() const {
                         {"model", model_kind()},
                         {"graceful_stop_s", nullptr},
                         {"max_duration_s", nullptr},
-                        {"thresholds", thresholds}};
+                        {"thresholds", thresholds},
+                        {"metrics", nlohmann::json::array()}};
+  for (const MetricDeclaration& m : metrics) {
+    out["metrics"].push_back({{"name", m.name}, {"kind", to_string(m.kind)}});
+  }
   out[std::string(model_kind())] = std::visit([](const auto& m) { return m.to_json(); }, model);
   if (graceful_stop) out["graceful_stop_s"] = seconds(*graceful_stop);
   if (max_duration) out["max_duration_s"] = seconds(*max_duration);

@@ -14,7 +14,7 @@ ValidPlan ValidPlan::check(const Plan& plan) {
     // A blank expression is already among validate()'s problems; say it once.
     if (expression.find_first_not_of(" \t") == std::string::npos) continue;
     try {
-      thresholds.push_back(parse_threshold(expression));
+      thresholds.push_back(parse_threshold(expression, filled.metrics));
     } catch (const ConfigError& e) {
       problems.insert(problems.end(), e.problems().begin(), e.problems().end());
     }

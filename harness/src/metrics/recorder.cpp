@@ -153,6 +153,24 @@ struct OpenSecond {
   }
 };
 
+// A gauge as one shard keeps it: the time of its last set decides which shard's value is last.
+struct TimedGauge {
+  std::string name;
+  GaugeStats stats;
+  TimePoint last_at{};
+};
+
+// The entry called `name` of a shard's list, added on first sight (the only allocation).
+template <class T>
+T& named(std::vector<T>& list, std::string_view name) {
+  for (T& item : list) {
+    if (item.name == name) return item;
+  }
+  T& added = list.emplace_back();
+  added.name = std::string(name);
+  return added;
+}
+
 struct StepSlot {
   explicit StepSlot(std::string name) : stats(named_stats(std::move(name))) {}
   StepStats stats;
@@ -172,6 +190,13 @@ class ShardImpl final : public RecorderShard {
   void record_error_message(std::string_view step, ErrorClass error,
                             std::string_view message) override;
   void record_dropped(time_point at) noexcept override;
+  void add_count(std::string_view name, std::int64_t n) noexcept override {
+    named(counters_, name).value += n;
+  }
+  void set_gauge(std::string_view name, double value, time_point at) noexcept override;
+  void record_trend(std::string_view name, std::chrono::nanoseconds value) noexcept override {
+    named(trends_, name).values.record(to_us(value));
+  }
 
   // Reader side, safe while the writer runs.
   std::int64_t open_second() const {
@@ -197,6 +222,9 @@ class ShardImpl final : public RecorderShard {
   const StepStats& iteration() const noexcept { return iteration_; }
   std::int64_t dropped() const noexcept { return dropped_; }
   const std::vector<ClosedSecond>& closed() const noexcept { return closed_; }
+  const std::vector<CounterStats>& counters() const noexcept { return counters_; }
+  const std::vector<TimedGauge>& gauges() const noexcept { return gauges_; }
+  const std::vector<TrendStats>& trends() const noexcept { return trends_; }
 
  private:
   StepSlot& slot_for(std::string_view step);
@@ -211,6 +239,9 @@ class ShardImpl final : public RecorderShard {
   StepStats iteration_ = named_stats("iteration");
   std::int64_t dropped_ = 0;
   OpenSecond open_;
+  std::vector<CounterStats> counters_;
+  std::vector<TimedGauge> gauges_;
+  std::vector<TrendStats> trends_;
 
   mutable std::mutex mutex_;
   std::vector<ClosedSecond> closed_;       // guarded by mutex_
@@ -276,6 +307,18 @@ void ShardImpl::record_dropped(time_point at) noexcept {
   } else {
     add_late(ClosedSecond{second, 0, 0, 1, {}});
   }
+}
+
+void ShardImpl::set_gauge(std::string_view name, double value, time_point at) noexcept {
+  TimedGauge& g = named(gauges_, name);
+  GaugeStats& stats = g.stats;
+  if (stats.sets == 0 || value < stats.min) stats.min = value;
+  if (stats.sets == 0 || value > stats.max) stats.max = value;
+  if (stats.sets == 0 || at >= g.last_at) {
+    stats.last = value;
+    g.last_at = at;
+  }
+  ++stats.sets;
 }
 
 // The dense data for `second`, or nullptr when the shard has already moved past it.
@@ -364,6 +407,7 @@ struct Recorder::Impl {
   std::int64_t complete_limit(TimePoint now) const;
   std::vector<StepStats> merge_steps() const;
   std::vector<SeriesPoint> final_series() const;
+  void merge_custom(RunMetrics& out) const;
   std::vector<VuSample> copy_vus() const {
     std::lock_guard lock(vus_mutex);
     return vus;
@@ -431,6 +475,31 @@ std::vector<SeriesPoint> Recorder::Impl::final_series() const {
   return build_series(std::move(entries), 0, last + 1, samples, 0);
 }
 
+// Exact: counters add, trends merge bucket by bucket, a gauge keeps the latest set of any shard
+// and the extremes of all. Names keep the order of first sight across shards.
+void Recorder::Impl::merge_custom(RunMetrics& out) const {
+  std::vector<TimedGauge> gauges;
+  for (const auto& shard : shards) {
+    for (const CounterStats& c : shard->counters()) named(out.counters, c.name).value += c.value;
+    for (const TrendStats& t : shard->trends()) named(out.trends, t.name).values.merge(t.values);
+    for (const TimedGauge& g : shard->gauges()) {
+      TimedGauge& into = named(gauges, g.name);
+      GaugeStats& s = into.stats;
+      s.min = s.sets == 0 ? g.stats.min : std::min(s.min, g.stats.min);
+      s.max = s.sets == 0 ? g.stats.max : std::max(s.max, g.stats.max);
+      if (s.sets == 0 || g.last_at >= into.last_at) {
+        s.last = g.stats.last;
+        into.last_at = g.last_at;
+      }
+      s.sets += g.stats.sets;
+    }
+  }
+  for (TimedGauge& g : gauges) {
+    g.stats.name = g.name;
+    out.gauges.push_back(std::move(g.stats));
+  }
+}
+
 Recorder::Recorder(RecorderOptions options) : impl_(std::make_unique<Impl>(options)) {}
 
 Recorder::~Recorder() = default;
@@ -479,6 +548,7 @@ RunMetrics Recorder::finish() {
     out.dropped += shard->dropped();
   }
   out.series = impl_->final_series();
+  impl_->merge_custom(out);
   return out;
 }
 

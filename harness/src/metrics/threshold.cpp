@@ -73,6 +73,8 @@ class Lexer {
 };
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+// A metric token: a built-in name, "p", or a custom metric's name (custom_metric.hpp).
+bool is_metric_char(char c) { return is_word_char(c) || c == '.' || c == '-'; }
 bool is_number_char(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0 || c == '.'; }
 bool is_unit_char(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '%'; }
 bool is_op_char(char c) { return c == '<' || c == '>' || c == '=' || c == '!'; }
@@ -96,7 +98,7 @@ std::string read_number(Lexer& lex, std::string_view what, double& value) {
 void read_metric(Lexer& lex, RawThreshold& raw) {
   lex.skip_space();
   raw.metric_pos = lex.pos();
-  raw.metric = std::string(lex.take_while(is_word_char));
+  raw.metric = std::string(lex.take_while(is_metric_char));
   if (raw.metric.empty()) {
     throw SyntaxError{raw.metric_pos, "expected a metric",
                       " (one of " + std::string(kMetricList) + ")"};
@@ -260,8 +262,46 @@ double plain_limit(const RawThreshold& raw, std::string_view meaning) {
   return raw.number;
 }
 
+// The declared names, for a message: "lost (figure), rows_written (counter)".
+std::string declared_list(std::span<const MetricDeclaration> declared) {
+  std::string out;
+  for (const MetricDeclaration& d : declared) {
+    out += (out.empty() ? "" : ", ") + d.name + " (" + std::string(to_string(d.kind)) + ")";
+  }
+  return out;
+}
+
+// A name that is not built in: a declared counter, gauge or figure.
+Threshold validate_custom(Threshold t, const RawThreshold& raw,
+                          std::span<const MetricDeclaration> declared) {
+  const MetricDeclaration* found = nullptr;
+  for (const MetricDeclaration& d : declared) {
+    if (d.name == raw.metric) found = &d;
+  }
+  if (found == nullptr) {
+    const std::string custom =
+        declared.empty() ? "" : "; or a metric of plan.metrics: " + declared_list(declared);
+    throw SyntaxError{raw.metric_pos, "unknown metric " + in_quotes(raw.metric),
+                      " (expected " + std::string(kMetricList) + custom + ")"};
+  }
+  if (found->kind == MetricKind::kTrend) {
+    throw SyntaxError{raw.metric_pos, raw.metric + " is a trend",
+                      "; name one of its figures, e.g. " + in_quotes(raw.metric + ": p(95)<2s")};
+  }
+  if (!t.step.empty()) {
+    throw SyntaxError{raw.metric_pos, raw.metric + " is counted for the whole run, not per step",
+                      "; remove " + in_quotes(t.step + ":")};
+  }
+  t.metric = ThresholdMetric::kCustom;
+  t.custom = found->name;
+  t.custom_kind = found->kind;
+  t.limit = plain_limit(raw, "a number");
+  return t;
+}
+
 // Semantic checks: the metric exists, the percentile is in range, the value suits the metric.
-Threshold validate(std::string_view expression, const RawThreshold& raw) {
+Threshold validate(std::string_view expression, const RawThreshold& raw,
+                   std::span<const MetricDeclaration> declared) {
   Threshold t;
   t.expression = std::string(expression);
   t.step = raw.step;
@@ -270,10 +310,7 @@ Threshold validate(std::string_view expression, const RawThreshold& raw) {
   for (const auto& m : kMetrics) {
     if (m.name == raw.metric) info = &m;
   }
-  if (info == nullptr) {
-    throw SyntaxError{raw.metric_pos, "unknown metric " + in_quotes(raw.metric),
-                      " (expected " + std::string(kMetricList) + ")"};
-  }
+  if (info == nullptr) return validate_custom(std::move(t), raw, declared);
   t.metric = info->metric;
   if (raw.metric == "med") t.percentile = 50;
   if (raw.metric == "p") {
@@ -386,9 +423,51 @@ double latency_value(const Threshold& t, const Histogram& h) {
 }
 
 // The measured value, or nullopt with `why` set when it cannot be measured.
+// A counter, gauge or figure. A declared counter that was never counted is 0; a gauge never set
+// or a figure never attached was not measured (its check did not run: that must not pass).
+std::optional<double> measure_custom(const Threshold& t, const RunMetrics& metrics,
+                                     std::string& why) {
+  switch (t.custom_kind) {
+    case MetricKind::kCounter: {
+      const CounterStats* c = metrics.find_counter(t.custom);
+      return c == nullptr ? 0.0 : static_cast<double>(c->value);
+    }
+    case MetricKind::kGauge:
+      if (const GaugeStats* g = metrics.find_gauge(t.custom)) return g->last;
+      why = "gauge " + in_quotes(t.custom) + " was never set";
+      return std::nullopt;
+    case MetricKind::kFigure:
+      if (const Figure* f = metrics.find_figure(t.custom)) return f->value;
+      why = "figure " + in_quotes(t.custom) +
+            " was not attached (the check that reports it did not run)";
+      return std::nullopt;
+    case MetricKind::kTrend:
+      break;
+  }
+  why = in_quotes(t.custom) + " is a trend";
+  return std::nullopt;
+}
+
+// A step prefix that names a trend reads the trend: its count and latency figures.
+std::optional<double> measure_trend(const Threshold& t, const TrendStats& trend, std::string& why) {
+  if (trend.values.empty()) {
+    why = subject(t) + ": nothing was measured";
+    return std::nullopt;
+  }
+  if (t.metric == ThresholdMetric::kCount) return static_cast<double>(trend.values.total_count());
+  if (is_latency(t.metric)) return latency_value(t, trend.values);
+  why = t.metric_name() + " does not apply to trend " + in_quotes(trend.name) +
+        " (use p(N), min, max, mean, stddev or count)";
+  return std::nullopt;
+}
+
 std::optional<double> measure(const Threshold& t, const RunMetrics& metrics, double duration_s,
                               std::string& why) {
   if (t.metric == ThresholdMetric::kDropped) return static_cast<double>(metrics.dropped);
+  if (t.metric == ThresholdMetric::kCustom) return measure_custom(t, metrics, why);
+  if (!t.step.empty()) {
+    if (const TrendStats* trend = metrics.find_trend(t.step)) return measure_trend(t, *trend, why);
+  }
   const StepStats* stats = t.step.empty() ? &metrics.iteration : metrics.find(t.step);
   if (stats == nullptr) {
     why = "no step named " + in_quotes(t.step) + " ran";
@@ -446,6 +525,8 @@ std::string Threshold::metric_name() const {
       return "rps";
     case ThresholdMetric::kDropped:
       return "dropped";
+    case ThresholdMetric::kCustom:
+      return custom;
   }
   return "?";
 }
@@ -457,20 +538,22 @@ std::string_view Threshold::unit() const noexcept {
   return "count";
 }
 
-Threshold parse_threshold(std::string_view expression) {
+Threshold parse_threshold(std::string_view expression,
+                          std::span<const MetricDeclaration> declared) {
   try {
-    return validate(expression, read_syntax(expression));
+    return validate(expression, read_syntax(expression), declared);
   } catch (const SyntaxError& e) {
     throw ConfigError(caret_message(expression, e));
   }
 }
 
-std::vector<Threshold> parse_thresholds(const std::vector<std::string>& expressions) {
+std::vector<Threshold> parse_thresholds(const std::vector<std::string>& expressions,
+                                        std::span<const MetricDeclaration> declared) {
   std::vector<Threshold> out;
   Problems problems;
   for (const auto& expression : expressions) {
     try {
-      out.push_back(parse_threshold(expression));
+      out.push_back(parse_threshold(expression, declared));
     } catch (const ConfigError& e) {
       for (const auto& p : e.problems()) problems.add(p);
     }

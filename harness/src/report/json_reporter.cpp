@@ -60,6 +60,35 @@ Json step_to_json(const StepStats& step) {
               {"errors", errors_to_json(step)}};
 }
 
+Json counter_to_json(const CounterStats& c) { return Json{{"name", c.name}, {"value", c.value}}; }
+
+Json gauge_to_json(const GaugeStats& g) {
+  return Json{{"name", g.name},
+              {"last", number_or_null(g.last)},
+              {"min", number_or_null(g.min)},
+              {"max", number_or_null(g.max)},
+              {"sets", g.sets}};
+}
+
+Json trend_to_json(const TrendStats& t) {
+  return Json{{"name", t.name},
+              {"count", t.values.total_count()},
+              {"values_us", latency_summary(t.values)},
+              {"histogram", t.values.to_json()}};
+}
+
+Json figure_to_json(const Figure& f) {
+  return Json{{"name", f.name}, {"value", number_or_null(f.value)}, {"examples", f.examples}};
+}
+
+// Each list in its own array, in the order the metrics hold them.
+template <class T, class ToJson>
+Json list_to_json(const std::vector<T>& items, ToJson to_json_one) {
+  Json out = Json::array();
+  for (const T& item : items) out.push_back(to_json_one(item));
+  return out;
+}
+
 Json point_to_json(const SeriesPoint& p) {
   return Json{{"second", p.second},
               {"completed", p.completed},
@@ -201,17 +230,21 @@ void read_errors(const ObjectReader& r, StepStats& step) {
   }
 }
 
+Histogram read_histogram(const ObjectReader& r) {
+  try {
+    return Histogram::from_json(r.at("histogram"));
+  } catch (const std::invalid_argument& e) {
+    bad_field(r.field("histogram"), std::string("is not a valid histogram: ") + e.what());
+  }
+}
+
 // The derived figures (error_rate, latency_us) are not read: the histogram is the truth.
 StepStats read_step(const ObjectReader& r) {
   StepStats step;
   step.name = r.string("name");
   step.ok = r.count("ok");
   step.failed = r.count("failed");
-  try {
-    step.latency = Histogram::from_json(r.at("histogram"));
-  } catch (const std::invalid_argument& e) {
-    bad_field(r.field("histogram"), std::string("is not a valid histogram: ") + e.what());
-  }
+  step.latency = read_histogram(r);
   read_errors(r.object("errors"), step);
   return step;
 }
@@ -263,12 +296,36 @@ auto read_list(const ObjectReader& r, std::string_view key, ReadOne read_one) {
   return out;
 }
 
+CounterStats read_counter(const ObjectReader& r) { return {r.string("name"), r.integer("value")}; }
+
+GaugeStats read_gauge(const ObjectReader& r) {
+  return {r.string("name"), r.number_or_nan("last"), r.number_or_nan("min"), r.number_or_nan("max"),
+          r.count("sets")};
+}
+
+TrendStats read_trend(const ObjectReader& r) { return {r.string("name"), read_histogram(r)}; }
+
+Figure read_figure(const ObjectReader& r) {
+  return {r.string("name"), r.number_or_nan("value"), read_strings(r, "examples")};
+}
+
+// Custom metrics came after the first results of schema 1: a file without them has none.
+template <class ReadOne>
+auto read_optional_list(const ObjectReader& r, std::string_view key, ReadOne read_one) {
+  using Item = decltype(read_one(r));
+  return r.find(key) == nullptr ? std::vector<Item>{} : read_list(r, key, read_one);
+}
+
 RunMetrics read_metrics(const ObjectReader& root) {
   RunMetrics m;
   m.iteration = read_step(root.object("iteration"));
   m.steps = read_list(root, "steps", read_step);
   m.series = read_list(root, "series", read_point);
   m.dropped = root.count("dropped");
+  m.counters = read_optional_list(root, "counters", read_counter);
+  m.gauges = read_optional_list(root, "gauges", read_gauge);
+  m.trends = read_optional_list(root, "trends", read_trend);
+  m.figures = read_optional_list(root, "figures", read_figure);
   return m;
 }
 
@@ -297,6 +354,10 @@ Json to_json(const RunResult& result) {
            {"steps", Json::array()},
            {"series", Json::array()},
            {"dropped", result.metrics.dropped},
+           {"counters", list_to_json(result.metrics.counters, counter_to_json)},
+           {"gauges", list_to_json(result.metrics.gauges, gauge_to_json)},
+           {"trends", list_to_json(result.metrics.trends, trend_to_json)},
+           {"figures", list_to_json(result.metrics.figures, figure_to_json)},
            {"thresholds", Json::array()},
            {"extra", result.extra}};
   // Only the open model has a requested rate; its absence says "closed model".

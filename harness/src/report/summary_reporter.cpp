@@ -40,6 +40,16 @@ std::string cell(std::string_view s) { return " " + pad_left(s, kCellWidth); }
 // "  label        " — the first line of a section; continuation lines pass "".
 std::string label(std::string_view text) { return "  " + pad_right(text, kLabelWidth); }
 
+// A figure's first examples, for the summary: `  e.g. "change-42", "change-43"` (at most 3).
+std::string examples_text(const Figure& f) {
+  std::string out;
+  for (std::size_t i = 0; i < f.examples.size() && i < 3; ++i) {
+    out += (i == 0 ? "  e.g. \"" : ", \"") + f.examples[i] + "\"";
+  }
+  if (f.examples.size() > 3) out += ", ...";
+  return out;
+}
+
 std::string us(std::int64_t value_us) { return format_duration_us(static_cast<double>(value_us)); }
 
 // An error message on one line, cut to `max_chars`, quoted.
@@ -134,6 +144,7 @@ void SummaryReporter::report_run(const RunResult& result) const {
   write_errors(result);
   write_thresholds(result);
   write_steps(result);
+  write_custom(result.metrics);
 }
 
 void SummaryReporter::write_overview(const RunResult& result) const {
@@ -202,6 +213,42 @@ void SummaryReporter::write_thresholds(const RunResult& result) const {
     out_ << label(i == 0 ? "thresholds" : "") << to_string(t.verdict) << "  "
          << pad_right(t.expression, width) << "  " << t.detail << '\n';
   }
+}
+
+// Counters, gauges and trends, then the figures a test attached with their first examples:
+//   metrics      rows_written      1200
+//                queue_wait        trend  p50 2.1ms  p95 8ms  p99 12ms  max 40ms  (900 values)
+//                lost              0
+//                duplicated        1      e.g. "change-42"
+void SummaryReporter::write_custom(const RunMetrics& m) const {
+  std::size_t width = 0;
+  const auto widen = [&width](const auto& list) {
+    for (const auto& item : list) width = std::max(width, item.name.size());
+  };
+  widen(m.counters);
+  widen(m.gauges);
+  widen(m.trends);
+  widen(m.figures);
+  if (width == 0) return;
+  const char* first = "metrics";
+  const auto row = [&](const std::string& name, const std::string& text) {
+    out_ << label(first) << pad_right(name, width) << "  " << text << '\n';
+    first = "";
+  };
+  for (const CounterStats& c : m.counters) row(c.name, std::to_string(c.value));
+  for (const GaugeStats& g : m.gauges) {
+    row(g.name, "gauge  last " + format_3_digits(g.last) + "  min " + format_3_digits(g.min) +
+                    "  max " + format_3_digits(g.max));
+  }
+  for (const TrendStats& t : m.trends) {
+    const Histogram& h = t.values;
+    row(t.name, h.empty() ? "trend  nothing recorded"
+                          : "trend  p50 " + us(h.value_at_percentile(50)) + "  p95 " +
+                                us(h.value_at_percentile(95)) + "  p99 " +
+                                us(h.value_at_percentile(99)) + "  max " + us(h.max()) + "  (" +
+                                std::to_string(h.total_count()) + " values)");
+  }
+  for (const Figure& f : m.figures) row(f.name, format_3_digits(f.value) + examples_text(f));
 }
 
 void SummaryReporter::write_steps(const RunResult& result) const {

@@ -38,6 +38,21 @@ TEST_F(IterationContextTest, StepTimesTheWorkAndPassesItsResultThrough) {
   EXPECT_EQ(ctx.error(), std::nullopt);
 }
 
+TEST_F(IterationContextTest, CustomMetricsGoToTheVirtualUsersShard) {
+  IterationContext ctx = make_context();
+  ctx.count("rows_written", 3);
+  ctx.count("rows_written");
+  ctx.gauge("queue_depth", 12.5);
+  ctx.trend("queue_wait", 250ms);
+  ASSERT_EQ(shard_.counts.size(), 2u);
+  EXPECT_EQ(shard_.counts[0], (std::pair<std::string, std::int64_t>{"rows_written", 3}));
+  EXPECT_EQ(shard_.counts[1].second, 1);
+  ASSERT_EQ(shard_.gauges.size(), 1u);
+  EXPECT_EQ(shard_.gauges[0].second, 12.5);
+  ASSERT_EQ(shard_.trends.size(), 1u);
+  EXPECT_EQ(shard_.trends[0].second, 250ms);
+}
+
 TEST_F(IterationContextTest, StepPassesMoveOnlyResultsAndReferences) {
   IterationContext ctx = make_context();
   auto owned = ctx.step("make", [] { return std::make_unique<int>(7); });

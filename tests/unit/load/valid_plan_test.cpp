@@ -49,5 +49,37 @@ TEST(ValidPlan, ReportsThePlansAndTheThresholdsProblemsAtOnce) {
   }
 }
 
+// A threshold naming a metric nobody declared is refused before any load is sent, naming the
+// metric and listing the known ones.
+TEST(ValidPlan, AThresholdOnAnUndeclaredMetricIsRefusedListingTheDeclaredOnes) {
+  Plan p = closed({"lost==0", "duplicatd==0"});
+  p.metrics = {{"lost", MetricKind::kFigure}, {"duplicated", MetricKind::kFigure}};
+  try {
+    ValidPlan::check(p);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 1u) << e.what();
+    EXPECT_THAT(e.problems()[0], HasSubstr("unknown metric \"duplicatd\""));
+    EXPECT_THAT(e.problems()[0], HasSubstr("lost (figure), duplicated (figure)"));
+  }
+  p.thresholds = {"lost==0", "duplicated==0"};
+  EXPECT_EQ(ValidPlan::check(p).thresholds().size(), 2u);
+}
+
+TEST(ValidPlan, MetricNamesMustBeWellFormedAndUnique) {
+  Plan p = closed({});
+  p.metrics = {{"lost", MetricKind::kFigure},
+               {"9lives", MetricKind::kCounter},
+               {"lost", MetricKind::kCounter}};
+  try {
+    ValidPlan::check(p);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.problems().size(), 2u) << e.what();
+    EXPECT_THAT(e.problems()[0], HasSubstr("plan.metrics[1].name must be letters"));
+    EXPECT_THAT(e.problems()[1], HasSubstr("plan.metrics[2].name must be unique"));
+  }
+}
+
 }  // namespace
 }  // namespace gauntlet

@@ -383,5 +383,48 @@ TEST(RunMetrics, FindReturnsTheStepTheIterationOrNull) {
   EXPECT_EQ(m.find("download"), nullptr);
 }
 
+// Custom metrics merge exactly across threads: counters add, trends merge bucket by bucket, a
+// gauge keeps the value set last in time (whichever thread set it) and the extremes of all.
+TEST(RecorderCustomMetrics, MergeExactlyAcrossThreads) {
+  Recorder recorder({kStart, 10});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&recorder, t] {
+      RecorderShard& shard = recorder.make_shard();
+      for (int i = 0; i < 1000; ++i) {
+        shard.add_count("rows_written", 2);
+        shard.record_trend("queue_wait", std::chrono::microseconds(100 + i));
+      }
+      shard.set_gauge("queue_depth", 10.0 * (t + 1), kStart + std::chrono::seconds(t));
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  const RunMetrics m = recorder.finish();
+  ASSERT_NE(m.find_counter("rows_written"), nullptr);
+  EXPECT_EQ(m.find_counter("rows_written")->value, 8000);
+  ASSERT_NE(m.find_trend("queue_wait"), nullptr);
+  const Histogram& wait = m.find_trend("queue_wait")->values;
+  EXPECT_EQ(wait.total_count(), 4000);
+  EXPECT_EQ(wait.min(), 100);
+  EXPECT_EQ(wait.max(), 1099);
+  ASSERT_NE(m.find_gauge("queue_depth"), nullptr);
+  const GaugeStats& depth = *m.find_gauge("queue_depth");
+  EXPECT_EQ(depth.last, 40.0);  // set at kStart + 3s, the latest
+  EXPECT_EQ(depth.min, 10.0);
+  EXPECT_EQ(depth.max, 40.0);
+  EXPECT_EQ(depth.sets, 4);
+  EXPECT_EQ(m.find_counter("never"), nullptr);
+}
+
+TEST(RecorderCustomMetrics, AGaugeKeepsItsLastValueNotItsLargest) {
+  Recorder recorder({kStart, 10});
+  RecorderShard& shard = recorder.make_shard();
+  shard.set_gauge("in_flight", 7, kStart + std::chrono::seconds(1));
+  shard.set_gauge("in_flight", 2, kStart + std::chrono::seconds(2));
+  const RunMetrics m = recorder.finish();
+  EXPECT_EQ(m.find_gauge("in_flight")->last, 2.0);
+  EXPECT_EQ(m.find_gauge("in_flight")->max, 7.0);
+}
+
 }  // namespace
 }  // namespace gauntlet

@@ -14,9 +14,10 @@ namespace {
 using ::testing::HasSubstr;
 
 // The ConfigError message for an expression that must not parse.
-std::string parse_error(std::string_view expression) {
+std::string parse_error(std::string_view expression,
+                        std::span<const MetricDeclaration> declared = {}) {
   try {
-    parse_threshold(expression);
+    parse_threshold(expression, declared);
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -499,6 +500,82 @@ TEST(ThresholdEvaluate, NothingMeasuredFailsForEveryStepMetric) {
 
 TEST(ThresholdEvaluate, IterationStepNameFindsTheIteration) {
   EXPECT_EQ(verdict_of("iteration: count==10", uniform_run(100, 10, 0)), Verdict::kPass);
+}
+
+// ---- Custom metrics: counters, gauges, figures by name; trends by a step prefix ----
+
+const std::vector<MetricDeclaration> kDeclared = {{"lost", MetricKind::kFigure},
+                                                  {"rows_written", MetricKind::kCounter},
+                                                  {"queue_depth", MetricKind::kGauge},
+                                                  {"queue_wait", MetricKind::kTrend},
+                                                  {"server.deadlocks", MetricKind::kFigure}};
+
+Verdict custom_verdict(std::string_view expression, const RunMetrics& m) {
+  return evaluate(parse_threshold(expression, kDeclared), m, 10).verdict;
+}
+
+TEST(ThresholdCustom, ADeclaredNameParsesAsThatMetric) {
+  const Threshold t = parse_threshold("server.deadlocks==0", kDeclared);
+  EXPECT_EQ(t.metric, ThresholdMetric::kCustom);
+  EXPECT_EQ(t.custom, "server.deadlocks");
+  EXPECT_EQ(t.custom_kind, MetricKind::kFigure);
+  EXPECT_EQ(t.metric_name(), "server.deadlocks");
+  EXPECT_EQ(t.unit(), "count");
+}
+
+TEST(ThresholdCustom, AnUndeclaredNameIsAnErrorListingTheDeclaredOnes) {
+  try {
+    parse_threshold("lostt==0", kDeclared);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unknown metric \"lostt\""));
+    EXPECT_THAT(e.what(), HasSubstr("lost (figure), rows_written (counter)"));
+  }
+}
+
+TEST(ThresholdCustom, ATrendIsNamedThroughItsFiguresAndCountersAreRunWide) {
+  EXPECT_THAT(parse_error("queue_wait<2s", kDeclared), HasSubstr("queue_wait is a trend"));
+  EXPECT_THAT(parse_error("upload: lost==0", kDeclared),
+              HasSubstr("lost is counted for the whole run, not per step"));
+  EXPECT_THAT(parse_error("rows_written>10ms", kDeclared), HasSubstr("unexpected unit \"ms\""));
+}
+
+// A checker that found one lost row must turn the run red.
+TEST(ThresholdCustom, AFigureOverItsLimitFailsAndAMissingOneIsNeverAPass) {
+  RunMetrics m;
+  m.figures.push_back({"lost", 1, {"order-7"}});
+  EXPECT_EQ(custom_verdict("lost==0", m), Verdict::kFail);
+  m.figures.front().value = 0;
+  EXPECT_EQ(custom_verdict("lost==0", m), Verdict::kPass);
+  const ThresholdOutcome missing =
+      evaluate(parse_threshold("server.deadlocks==0", kDeclared), m, 10);
+  EXPECT_EQ(missing.verdict, Verdict::kFail);
+  EXPECT_THAT(missing.detail, HasSubstr("was not attached"));
+}
+
+TEST(ThresholdCustom, ACounterNeverCountedIsZeroAndAGaugeNeverSetWasNotMeasured) {
+  RunMetrics m;
+  EXPECT_EQ(custom_verdict("rows_written==0", m), Verdict::kPass);
+  EXPECT_EQ(custom_verdict("rows_written>0", m), Verdict::kFail);
+  EXPECT_EQ(custom_verdict("queue_depth<100", m), Verdict::kFail);
+  m.counters.push_back({"rows_written", 1200});
+  m.gauges.push_back({"queue_depth", 40, 3, 250, 12});
+  EXPECT_EQ(custom_verdict("rows_written>=1000", m), Verdict::kPass);
+  EXPECT_EQ(custom_verdict("queue_depth<100", m), Verdict::kPass);  // the last value, not max
+}
+
+TEST(ThresholdCustom, AStepPrefixNamingATrendReadsTheTrend) {
+  RunMetrics m;
+  TrendStats wait{"queue_wait", {}};
+  for (int i = 1; i <= 100; ++i) wait.values.record(i * 10'000);  // 10ms .. 1s
+  m.trends.push_back(wait);
+  EXPECT_EQ(custom_verdict("queue_wait: p(50)<600ms", m), Verdict::kPass);
+  EXPECT_EQ(custom_verdict("queue_wait: p(99)<500ms", m), Verdict::kFail);
+  EXPECT_EQ(custom_verdict("queue_wait: count==100", m), Verdict::kPass);
+  const ThresholdOutcome rate =
+      evaluate(parse_threshold("queue_wait: error_rate<1%", kDeclared), m, 10);
+  EXPECT_EQ(rate.verdict, Verdict::kFail);
+  EXPECT_THAT(rate.detail, HasSubstr("does not apply to trend"));
 }
 
 }  // namespace

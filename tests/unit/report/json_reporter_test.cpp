@@ -44,6 +44,9 @@ RunResult full_result() {
   }
   shard.record_dropped(start + 1500ms);
   recorder.sample_active_vus(start + 100ms, 7);
+  shard.add_count("rows_written", 42);
+  shard.set_gauge("queue_depth", 3.5, start + 1s);
+  for (int i = 1; i <= 50; ++i) shard.record_trend("queue_wait", std::chrono::milliseconds(i));
 
   RunResult r;
   r.name = "CreativeFlowStress.HoldsP95Under500msAt20Concurrent";
@@ -54,6 +57,7 @@ RunResult full_result() {
   r.ended_at = r.started_at + 3s + 250ms;
   r.duration_s = 3.25;
   r.metrics = recorder.finish();
+  r.metrics.figures.push_back({"lost", 2, {"change-7", "change-9"}});
   r.thresholds.push_back({"upload: p(95)<2s", "upload", "p(95)", "us", 8123.0, 2e6, Verdict::kPass,
                           "p(95) of upload was 8.1ms, limit < 2s"});
   r.thresholds.push_back({"error_rate<0.01", "", "error_rate", "ratio",
@@ -106,6 +110,23 @@ TEST(RunResult, JsonRoundTripKeepsEverything) {
   EXPECT_EQ(back.started_at, std::chrono::floor<std::chrono::milliseconds>(original.started_at));
   EXPECT_EQ(back.plan, original.plan);
   EXPECT_EQ(back.extra, original.extra);
+  ASSERT_EQ(back.metrics.counters.size(), 1u);
+  EXPECT_EQ(back.metrics.counters[0].value, 42);
+  ASSERT_EQ(back.metrics.gauges.size(), 1u);
+  EXPECT_EQ(back.metrics.gauges[0].last, 3.5);
+  ASSERT_EQ(back.metrics.trends.size(), 1u);
+  EXPECT_TRUE(back.metrics.trends[0].values == original.metrics.trends[0].values);
+  ASSERT_EQ(back.metrics.figures.size(), 1u);
+  EXPECT_EQ(back.metrics.figures[0].examples, (std::vector<std::string>{"change-7", "change-9"}));
+}
+
+// Results written before custom metrics existed (same schema) still read, with none.
+TEST(RunResult, AResultWithoutCustomMetricsReadsWithNone) {
+  Json doc = to_json(full_result());
+  for (const char* key : {"counters", "gauges", "trends", "figures"}) doc.erase(key);
+  const RunResult back = run_result_from_json(doc);
+  EXPECT_TRUE(back.metrics.counters.empty());
+  EXPECT_TRUE(back.metrics.figures.empty());
 }
 
 TEST(RunResult, JsonHasTheDocumentedLayout) {
@@ -128,6 +149,10 @@ TEST(RunResult, JsonHasTheDocumentedLayout) {
   EXPECT_EQ(doc["series"][0]["active_vus"], 7);
   EXPECT_EQ(doc["thresholds"][1]["measured"], nullptr);
   EXPECT_EQ(doc["thresholds"][1]["verdict"], "FAIL");
+  EXPECT_EQ(doc["counters"][0]["name"], "rows_written");
+  EXPECT_EQ(doc["trends"][0]["count"], 50);
+  EXPECT_EQ(doc["trends"][0]["values_us"]["max"], 50000);
+  EXPECT_EQ(doc["figures"][0]["value"], 2.0);
 }
 
 TEST(RunResult, ClosedModelOmitsTheRequestedRate) {

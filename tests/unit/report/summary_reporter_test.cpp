@@ -105,6 +105,21 @@ TEST(SummaryReporter, RendersEverySectionOfARun) {
       });
 }
 
+TEST(SummaryReporter, ShowsCustomMetricsAndTheFiguresExamples) {
+  RunResult r = make_result("Ledger.Checks", {});
+  r.metrics.counters.push_back({"rows_written", 1200});
+  r.metrics.gauges.push_back({"queue_depth", 4, 1, 9, 30});
+  TrendStats wait{"queue_wait", {}};
+  for (int i = 1; i <= 100; ++i) wait.values.record(i * 1000);
+  r.metrics.trends.push_back(wait);
+  r.metrics.figures.push_back({"duplicated", 4, {"c-1", "c-2", "c-3", "c-4"}});
+  const std::string text = render({r});
+  EXPECT_THAT(text, HasSubstr("  metrics      rows_written  1200\n"));
+  EXPECT_THAT(text, HasSubstr("queue_depth   gauge  last 4  min 1  max 9\n"));
+  EXPECT_THAT(text, HasSubstr("queue_wait    trend  p50 50ms  p95 95ms  p99 99ms  max 100ms"));
+  EXPECT_THAT(text, HasSubstr("duplicated    4  e.g. \"c-1\", \"c-2\", \"c-3\", ...\n"));
+}
+
 TEST(SummaryReporter, TotalsCountEveryStatus) {
   RunResult incomplete = make_result("A.Incomplete", {"p(95)<2s"});
   incomplete.incomplete = true;

@@ -16,10 +16,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gauntlet/gtest/stress_params.hpp"
 #include "gauntlet/load/clock.hpp"
@@ -34,8 +36,14 @@ struct RunOptions {
   std::string label;
   // Fail the test when a threshold FAILs or the run is incomplete (thresholds_pass).
   bool expect_thresholds = true;
-  // Merged into RunResult::extra (e.g. a checker's findings, a comparison figure).
+  // Merged into RunResult::extra (e.g. a comparison figure).
   nlohmann::json extra = nlohmann::json::object();
+  // Called once the load has ended (every virtual user joined), before the thresholds are judged:
+  // the figures it returns (a checker's "lost", "duplicated", ...) join the result like any
+  // metric, so thresholds name them ("lost==0"; declare them in Plan::metrics). If it throws,
+  // the result is still written, marked incomplete with the reason, and its figures are missing,
+  // so their thresholds fail.
+  std::function<std::vector<Figure>()> after_load{};
 };
 
 class StressFixture : public ::testing::Test {

@@ -92,6 +92,20 @@ class IterationContext {
     }
   }
 
+  // Custom metrics (gauntlet/metrics/custom_metric.hpp), recorded on this virtual user's own
+  // shard: no lock, no allocation after a name's first use. A plan declares the names its
+  // thresholds use (Plan::metrics).
+  // Adds n to the counter `name` (k6's Counter).
+  void count(std::string_view name, std::int64_t n = 1) noexcept { shard_.add_count(name, n); }
+  // Sets the gauge `name`; the run keeps the last value set and the smallest and largest.
+  void gauge(std::string_view name, double value) noexcept {
+    shard_.set_gauge(name, value, clock_.now());
+  }
+  // Records a duration into the trend `name` (an HDR histogram; thresholds as "name: p(95)<2s").
+  void trend(std::string_view name, std::chrono::nanoseconds value) noexcept {
+    shard_.record_trend(name, value);
+  }
+
   // Marks the current step (or, outside any step, the iteration) failed with `error`; the first
   // failure of a step or iteration decides its class. The message is kept as a sample.
   void fail(ErrorClass error, std::string_view message);

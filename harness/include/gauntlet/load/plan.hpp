@@ -12,6 +12,7 @@
 
 #include "gauntlet/load/closed_model.hpp"
 #include "gauntlet/load/open_model.hpp"
+#include "gauntlet/metrics/custom_metric.hpp"
 
 namespace gauntlet {
 
@@ -34,6 +35,10 @@ struct Plan {
   // Threshold expressions ("p(95)<500ms"), parsed and evaluated elsewhere; only checked to be
   // non-empty here.
   std::vector<std::string> thresholds{};
+  // The custom metrics the thresholds name (counters, gauges and trends the scenario records,
+  // figures the test attaches after the load). A threshold naming an undeclared metric is a
+  // ConfigError before any load is sent. Recording an undeclared name is allowed: it is reported.
+  std::vector<MetricDeclaration> metrics{};
 
   // Every problem of the plan, model and profile; empty when valid. Never changes the plan.
   std::vector<std::string> validate() const;

@@ -38,6 +38,11 @@ class RecorderShard {
                                     std::string_view message) = 0;
   // An open-model iteration that found no free virtual user within its bound.
   virtual void record_dropped(time_point at) noexcept = 0;
+  // Custom metrics (custom_metric.hpp). A name's first use on a shard allocates; after that these
+  // only search the shard's few names and add.
+  virtual void add_count(std::string_view name, std::int64_t n) noexcept = 0;
+  virtual void set_gauge(std::string_view name, double value, time_point at) noexcept = 0;
+  virtual void record_trend(std::string_view name, std::chrono::nanoseconds value) noexcept = 0;
 };
 
 class Recorder {

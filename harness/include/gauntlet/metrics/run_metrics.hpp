@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gauntlet/error_class.hpp"
+#include "gauntlet/metrics/custom_metric.hpp"
 #include "gauntlet/metrics/histogram.hpp"
 
 namespace gauntlet {
@@ -58,9 +59,19 @@ struct RunMetrics {
   std::vector<StepStats> steps;  // in order of first use
   std::vector<SeriesPoint> series;
   std::int64_t dropped = 0;  // open model: iterations that found no free VU within the bound
+  // Custom metrics, each list in order of first use (figures in the order attached).
+  std::vector<CounterStats> counters;
+  std::vector<GaugeStats> gauges;
+  std::vector<TrendStats> trends;
+  std::vector<Figure> figures;
 
   // nullptr when no step has that name; "iteration" finds the iteration stats.
   const StepStats* find(std::string_view step) const noexcept;
+  // nullptr when nothing of that name was recorded (or attached).
+  const CounterStats* find_counter(std::string_view name) const noexcept;
+  const GaugeStats* find_gauge(std::string_view name) const noexcept;
+  const TrendStats* find_trend(std::string_view name) const noexcept;
+  const Figure* find_figure(std::string_view name) const noexcept;
 };
 
 }  // namespace gauntlet

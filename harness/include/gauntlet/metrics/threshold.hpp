@@ -9,6 +9,9 @@
 //              | "error_rate" | "success_rate"                  ; failed / attempts, ok / attempts
 //              | "rps"                                          ; attempts per second of the run
 //              | "dropped"                                      ; open model, whole run only
+//              | name                                           ; a declared counter, gauge or
+//                                                               ; figure, whole run only
+//   name       = letter { letter | digit | "_" | "." | "-" }    ; e.g. lost, server.deadlocks
 //   op         = "<" | "<=" | ">" | ">=" | "==" | "!="
 //   value      = number [ unit ]
 //   number     = digit { digit } [ "." digit { digit } ]        ; no sign
@@ -18,14 +21,17 @@
 //                                                               ; rps, count, dropped: bare number
 //
 // Examples: "p(95)<500ms", "p(99.9) <= 2s", "error_rate<1%", "success_rate>=0.99", "rps>=100",
-// "dropped==0", "upload: p(95)<2s".
+// "dropped==0", "upload: p(95)<2s", "lost==0", "server.deadlocks==0", and, for a declared trend,
+// "queue_wait: p(95)<2s" (a step prefix that names a trend reads the trend).
 //
 // Parsing, validating and evaluating are separate steps (as in k6): parse_threshold() checks the
 // syntax and then that the value suits the metric; evaluate() only reads measured data.
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "gauntlet/metrics/custom_metric.hpp"
 #include "gauntlet/metrics/run_metrics.hpp"
 #include "gauntlet/metrics/threshold_outcome.hpp"
 
@@ -42,6 +48,7 @@ enum class ThresholdMetric {
   kSuccessRate,
   kRps,
   kDropped,
+  kCustom,  // a declared counter, gauge or figure (Threshold::custom)
 };
 
 enum class ThresholdOp { kLess, kLessEqual, kGreater, kGreaterEqual, kEqual, kNotEqual };
@@ -73,8 +80,10 @@ struct Threshold {
   double percentile = 0;  // 0 < p <= 100, only for kPercentile (med is stored as p(50))
   ThresholdOp op = ThresholdOp::kLess;
   double limit = 0;
+  std::string custom;                             // kCustom: the metric's name
+  MetricKind custom_kind = MetricKind::kCounter;  // kCustom: what the plan declared it as
 
-  // "p(95)", "p(99.9)", "max", "error_rate", ...
+  // "p(95)", "p(99.9)", "max", "error_rate", ..., a custom metric's name
   std::string metric_name() const;
   // "us", "ratio", "per_s" or "count".
   std::string_view unit() const noexcept;
@@ -85,14 +94,19 @@ struct Threshold {
 //   threshold "p(95)<500xs": unknown unit "xs" at column 10 (expected us, ms, s or m)
 //     p(95)<500xs
 //              ^
-Threshold parse_threshold(std::string_view expression);
+// A metric name that is not built in must be among `declared` (a counter, gauge or figure; a
+// trend is named as a step prefix instead), else the error lists the declared names.
+Threshold parse_threshold(std::string_view expression,
+                          std::span<const MetricDeclaration> declared = {});
 
 // Parses every expression; collects all problems and throws one ConfigError listing them.
-std::vector<Threshold> parse_thresholds(const std::vector<std::string>& expressions);
+std::vector<Threshold> parse_thresholds(const std::vector<std::string>& expressions,
+                                        std::span<const MetricDeclaration> declared = {});
 
 // Checks a threshold against what a run measured. duration_s is the run's length in seconds
 // (for rps). Never throws. FAIL, with a detail saying why, when the step did not run, when
-// nothing was measured or (for rps) when duration_s <= 0.
+// nothing was measured (a gauge never set, a figure never attached: a check that did not run
+// must not pass) or (for rps) when duration_s <= 0. A declared counter never counted is 0.
 // WARN when the limit holds but the measured value is within 10% of the limit: for < and <=,
 // measured >= 0.9 * limit; for > and >=, measured <= 1.1 * limit. success_rate is bounded by
 // 100%, so its band is taken on the failure share: WARN when 1 - measured >= 0.9 * (1 - limit).

@@ -54,6 +54,7 @@ class SummaryReporter : public Reporter {
   void write_errors(const RunResult& result) const;
   void write_thresholds(const RunResult& result) const;
   void write_steps(const RunResult& result) const;
+  void write_custom(const RunMetrics& metrics) const;
 
   SummaryOptions options_;
 };

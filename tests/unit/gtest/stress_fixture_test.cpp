@@ -1,0 +1,100 @@
+// StressFixture end to end on a tiny plan: what a test attaches after the load joins the result,
+// is judged by its thresholds, and a check that throws still leaves a result, marked incomplete.
+#include "gauntlet/gtest/stress_fixture.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "gauntlet/report/result_file.hpp"
+
+namespace gauntlet {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+class StressFixtureTest : public StressFixture {
+ protected:
+  StressFixtureTest() : StressFixture(summary_) {}
+  // The fixture reads GAUNTLET_RESULTS_DIR when it is constructed, so the directory is made for
+  // the whole suite, before any test object exists.
+  static void SetUpTestSuite() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "gauntlet-fixture-XXXXXX");
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    results_ = pattern;
+    ::setenv("GAUNTLET_RESULTS_DIR", results_.c_str(), 1);
+  }
+  static void TearDownTestSuite() {
+    ::unsetenv("GAUNTLET_RESULTS_DIR");
+    std::filesystem::remove_all(results_);
+  }
+
+  static Plan ledger_plan() {
+    return Plan{.name = "ledger",
+                .model = ClosedModel{.vus = 2, .iterations = 20},
+                .thresholds = {"lost==0", "rows_written==20", "queue_wait: p(99)<1s"},
+                .metrics = {{"lost", MetricKind::kFigure},
+                            {"rows_written", MetricKind::kCounter},
+                            {"queue_wait", MetricKind::kTrend}}};
+  }
+  static void scenario(IterationContext& ctx) {
+    ctx.count("rows_written");
+    ctx.trend("queue_wait", 2ms);
+  }
+
+  static inline std::filesystem::path results_;
+  std::ostringstream summary_;
+};
+
+TEST_F(StressFixtureTest, AttachedFiguresAreJudgedAndReported) {
+  RunOptions options;
+  options.expect_thresholds = false;
+  options.after_load = [] { return std::vector<Figure>{{"lost", 0, {}}}; };
+  const RunResult clean = run(ledger_plan(), scenario, options);
+  ASSERT_EQ(clean.thresholds.size(), 3u);
+  for (const ThresholdOutcome& t : clean.thresholds) {
+    EXPECT_EQ(t.verdict, Verdict::kPass) << t.expression << ": " << t.detail;
+  }
+  EXPECT_THAT(summary_.str(), HasSubstr("rows_written"));
+
+  // One lost row must turn the run red, and name the row.
+  options.label = "lost";
+  options.after_load = [] { return std::vector<Figure>{{"lost", 1, {"order-7"}}}; };
+  const RunResult lost = run(ledger_plan(), scenario, options);
+  EXPECT_EQ(lost.thresholds[0].verdict, Verdict::kFail);
+  EXPECT_THAT(summary_.str(), HasSubstr("e.g. \"order-7\""));
+  const RunResult on_disk = read_result_file(result_file_path(lost.name, results_dir()));
+  ASSERT_EQ(on_disk.metrics.figures.size(), 1u);
+  EXPECT_EQ(on_disk.metrics.figures[0].examples.front(), "order-7");
+}
+
+TEST_F(StressFixtureTest, ACheckThatThrowsLeavesAnIncompleteResultWhoseFiguresFail) {
+  RunOptions options;
+  options.expect_thresholds = false;
+  options.after_load = []() -> std::vector<Figure> {
+    throw std::runtime_error("database unreachable");
+  };
+  const RunResult r = run(ledger_plan(), scenario, options);
+  EXPECT_TRUE(r.incomplete);
+  EXPECT_THAT(r.stop_reason, HasSubstr("the after-load check failed: database unreachable"));
+  EXPECT_EQ(r.thresholds[0].verdict, Verdict::kFail);
+  EXPECT_THAT(r.thresholds[0].detail, HasSubstr("was not attached"));
+  EXPECT_TRUE(std::filesystem::exists(result_file_path(r.name, results_dir())));
+}
+
+TEST_F(StressFixtureTest, AThresholdOnAnUndeclaredMetricFailsBeforeAnyLoad) {
+  Plan plan = ledger_plan();
+  plan.thresholds.push_back("duplicated==0");
+  int iterations = 0;
+  EXPECT_THROW(run(plan, [&](IterationContext&) { ++iterations; }), ConfigError);
+  EXPECT_EQ(iterations, 0);
+}
+
+}  // namespace
+}  // namespace gauntlet
