@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "body_reader.hpp"
-#include "db_access.hpp"
+#include "gauntlet/mocks/body_reader.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 
 namespace gauntlet::mocks {
 namespace {

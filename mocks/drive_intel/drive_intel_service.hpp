@@ -9,9 +9,9 @@
 
 #include "gauntlet/mocks/metrics_registry.hpp"
 #include "gauntlet/mocks/router.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
 #include "scene_detector.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

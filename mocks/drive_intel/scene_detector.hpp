@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "stand_in_compute.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "db_access.hpp"
-#include "stand_in_compute.hpp"
+#include "gauntlet/mocks/db_access.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

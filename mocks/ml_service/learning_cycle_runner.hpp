@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "gauntlet/mocks/metrics_registry.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -2,10 +2,10 @@
 
 #include <cmath>
 
-#include "body_reader.hpp"
-#include "ctr_model.hpp"
-#include "db_access.hpp"
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/body_reader.hpp"
+#include "gauntlet/mocks/ctr_model.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 #include "gauntlet/mocks/sha256_hex.hpp"
 
 namespace gauntlet::mocks {

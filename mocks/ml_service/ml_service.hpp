@@ -11,10 +11,10 @@
 #include "bandit_store.hpp"
 #include "gauntlet/mocks/metrics_registry.hpp"
 #include "gauntlet/mocks/router.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
 #include "learning_cycle_runner.hpp"
 #include "semantic_cache.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -1,9 +1,9 @@
 #include "semantic_cache.hpp"
 
-#include "cube_literal.hpp"
-#include "db_access.hpp"
+#include "gauntlet/mocks/cube_literal.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 #include "gauntlet/mocks/sha256_hex.hpp"
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 namespace gauntlet::mocks {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "gauntlet/mocks/metrics_registry.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "ctr_model.hpp"
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/ctr_model.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 namespace gauntlet::mocks {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "stand_in_compute.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

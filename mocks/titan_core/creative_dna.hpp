@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 namespace gauntlet::mocks {
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <map>
 
-#include "cube_literal.hpp"
-#include "db_access.hpp"
+#include "gauntlet/mocks/cube_literal.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 #include "gauntlet/mocks/sha256_hex.hpp"
 
 namespace gauntlet::mocks {

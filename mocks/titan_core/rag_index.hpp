@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
 #include "nearest_neighbours.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -1,9 +1,9 @@
 #include "titan_core_service.hpp"
 
-#include "body_reader.hpp"
 #include "creative_dna.hpp"
-#include "cube_literal.hpp"
-#include "db_access.hpp"
+#include "gauntlet/mocks/body_reader.hpp"
+#include "gauntlet/mocks/cube_literal.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 
 namespace gauntlet::mocks {
 namespace {

@@ -7,9 +7,9 @@
 #include "ai_council.hpp"
 #include "gauntlet/mocks/metrics_registry.hpp"
 #include "gauntlet/mocks/router.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 #include "gauntlet/pg/connection_pool.hpp"
 #include "rag_index.hpp"
-#include "stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 namespace gauntlet::mocks {
 

@@ -1,6 +1,6 @@
 #pragma once
-// ServerOptions for an in-process test server on an ephemeral loopback port (the platform tests
-// of this directory run mocks in the test process).
+// ServerOptions for an in-process test server on an ephemeral loopback port (the mocks' platform
+// tests run services in the test process).
 #include <string>
 
 #include "gauntlet/mocks/http_server.hpp"

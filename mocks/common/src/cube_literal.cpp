@@ -1,4 +1,4 @@
-#include "cube_literal.hpp"
+#include "gauntlet/mocks/cube_literal.hpp"
 
 #include <cstdio>
 #include <cstdlib>

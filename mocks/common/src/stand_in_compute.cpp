@@ -1,4 +1,4 @@
-#include "stand_in_compute.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 
 #include <string>
 

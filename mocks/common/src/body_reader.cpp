@@ -1,4 +1,4 @@
-#include "body_reader.hpp"
+#include "gauntlet/mocks/body_reader.hpp"
 
 #include <charconv>
 

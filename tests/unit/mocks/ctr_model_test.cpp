@@ -1,6 +1,6 @@
 // The fixed prediction model: reproducible, monotone in the features it rewards, honest about
 // features it does not know.
-#include "ctr_model.hpp"
+#include "gauntlet/mocks/ctr_model.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ctr_model.hpp"
+#include "gauntlet/mocks/ctr_model.hpp"
 
 #include <algorithm>
 #include <cmath>

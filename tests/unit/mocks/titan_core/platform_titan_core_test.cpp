@@ -8,8 +8,8 @@
 #include <pqxx/pqxx>
 #include <random>
 
+#include "gauntlet/mocks/text_embedding.hpp"
 #include "pg_cluster_test.hpp"
-#include "text_embedding.hpp"
 #include "titan_core_service.hpp"
 
 namespace gauntlet::mocks {

@@ -1,4 +1,4 @@
-#include "db_access.hpp"
+#include "gauntlet/mocks/db_access.hpp"
 
 namespace gauntlet::mocks {
 

@@ -11,9 +11,9 @@
 #include "gateway_service.hpp"
 #include "gauntlet/mocks/http_server.hpp"
 #include "gauntlet/mocks/sha256_hex.hpp"
-#include "local_server_options.hpp"
 #include "pg_cluster_test.hpp"
 #include "render_worker_pool.hpp"
+#include "unit/mocks/local_server_options.hpp"
 #include "video_agent_service.hpp"
 
 namespace gauntlet::mocks {

@@ -9,11 +9,11 @@
 
 #include "gauntlet/mocks/http_client.hpp"
 #include "gauntlet/mocks/http_server.hpp"
-#include "local_server_options.hpp"
 #include "meta_graph_service.hpp"
 #include "meta_publisher_service.hpp"
 #include "pg_cluster_test.hpp"
 #include "safe_executor.hpp"
+#include "unit/mocks/local_server_options.hpp"
 
 namespace gauntlet::mocks {
 namespace {

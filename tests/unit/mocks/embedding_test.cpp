@@ -3,11 +3,11 @@
 
 #include <cmath>
 
-#include "cube_literal.hpp"
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/cube_literal.hpp"
 #include "gauntlet/mocks/sha256_hex.hpp"
-#include "stand_in_compute.hpp"
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 namespace gauntlet::mocks {
 namespace {

@@ -1,10 +1,10 @@
-#include "text_embedding.hpp"
+#include "gauntlet/mocks/text_embedding.hpp"
 
 #include <cctype>
 #include <cmath>
 #include <stdexcept>
 
-#include "stand_in_compute.hpp"
+#include "gauntlet/mocks/stand_in_compute.hpp"
 
 namespace gauntlet::mocks {
 
