@@ -288,10 +288,7 @@ void run_insert(Client& client, const Statements& st, InsertParams& p) {
   });
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
+int run(const Options& o) {
   const Statements statements(o.prepared);
   gauntlet::ConnectionPool pool(o.url, static_cast<std::size_t>(o.clients),
                                 std::chrono::seconds(30));
@@ -382,4 +379,16 @@ int main(int argc, char** argv) {
   if (!first_error.empty()) line["first_error"] = first_error;
   std::cout << line.dump() << std::endl;
   return errors > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  try {
+    return run(o);
+  } catch (const std::exception& e) {  // e.g. the server is not reachable
+    std::cerr << "bench_db: " << e.what() << "\n";
+    return 1;
+  }
 }
