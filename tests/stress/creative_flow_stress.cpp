@@ -1,0 +1,245 @@
+// Creative generation under load, through the gateway as a client would drive it: upload an asset,
+// ingest the video (scene extraction), predict its CTR, ask the AI Council for a blueprint,
+// render it (polling the generation until it is done) and queue an ad change that meta-publisher
+// applies on the Meta mock. Every render job and ad change the platform acknowledged goes into
+// the ledger; after the load, the checkers compare it with the database and Meta's log (lost,
+// duplicated, unexpected, stuck, audit gaps), and the server gates add the database's and the
+// services' side. Labels: orchestration, critical, creative.
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/flow_http.hpp"
+#include "fixtures/platform.hpp"
+#include "fixtures/platform_environment.hpp"
+#include "fixtures/run_tag.hpp"
+#include "fixtures/server_gates.hpp"
+#include "fixtures/test_campaign.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
+#include "gauntlet/http/client.hpp"
+
+namespace gauntlet {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
+
+struct FlowSize {
+  std::int64_t vus = 1;
+  std::int64_t flows = 1;
+};
+
+class CreativeFlowStress : public StressFixture {
+ protected:
+  FlowSize size() {
+    return {param("vus", {2, 4, 20}, 1, 200), param("flows", {4, 24, 2000}, 1, 100'000)};
+  }
+  // How long one render may take before the iteration counts it as a timeout.
+  std::chrono::nanoseconds render_timeout() {
+    return param("render_timeout", {30s, 60s, 120s}, 1s, 1h);
+  }
+
+  // The thresholds every run of the flow holds: latency of the whole flow and of its slowest
+  // step, the error rate, integrity, and the server gates.
+  Plan plan(const std::string& name, FlowSize s, std::vector<std::string> thresholds) const {
+    Plan p{.name = name,
+           .model = ClosedModel{.vus = s.vus, .iterations = s.flows},
+           .thresholds = std::move(thresholds)};
+    for (const char* t :
+         {"lost==0", "duplicated==0", "unexpected==0", "stuck==0", "audit_gaps==0"}) {
+      p.thresholds.emplace_back(t);
+    }
+    for (const std::string& t : kDefaultServerThresholds) p.thresholds.push_back(t);
+    for (std::string_view n : kIntegrityFigureNames) {
+      p.metrics.push_back({std::string(n), MetricKind::kFigure});
+    }
+    for (const std::string& n : server_figure_names(PlatformEnvironment::platform())) {
+      p.metrics.push_back({n, MetricKind::kFigure});
+    }
+    p.metrics.push_back({"render_wait", MetricKind::kTrend});
+    p.metrics.push_back({"ad_changes_queued", MetricKind::kCounter});
+    return p;
+  }
+
+  // Runs the flow with `during` started on a thread of its own once the load is under way (a
+  // fault), then checks integrity and the servers. Returns the result.
+  RunResult run_flow(const Plan& p, FlowSize s, const std::function<void()>& during = {},
+                     RunOptions options = {},
+                     const std::function<std::vector<Figure>()>& more_figures = {}) {
+    Platform& platform = PlatformEnvironment::platform();
+    const std::string tag = make_run_tag();
+    const TestCampaign campaign = create_test_campaign(platform, tag);
+    Ledger ledger(tag, static_cast<std::size_t>(s.flows) * 2);
+    VuClients clients(s.vus, platform.seed().authorization());
+    ServerGates gates(platform);
+    const std::string gateway = platform.url(Service::kGateway);
+    const auto timeout = render_timeout();
+    options.after_load = [&] {
+      std::vector<Figure> figures =
+          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
+      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
+      if (more_figures) {
+        for (Figure& f : more_figures()) figures.push_back(std::move(f));
+      }
+      return figures;
+    };
+    std::jthread fault;
+    if (during) fault = std::jthread([&] { during(); });
+    const auto scenario = [&](IterationContext& ctx) {
+      flow(ctx, clients.of(ctx), gateway, campaign, ledger, tag, timeout);
+    };
+    if (!during) return run(p, scenario, options);
+    // The fault thread must have ended before the checks read the platform.
+    const auto checks = options.after_load;
+    options.after_load = [&fault, checks] {
+      if (fault.joinable()) fault.join();
+      return checks();
+    };
+    return run(p, scenario, options);
+  }
+
+  static void flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                   const TestCampaign& campaign, Ledger& ledger, const std::string& tag,
+                   std::chrono::nanoseconds render_timeout) {
+    const std::string name = tag + "-" + std::to_string(ctx.iteration());
+    ctx.step("upload", [&] {
+      const std::string asset(16 * 1024, static_cast<char>('a' + ctx.iteration() % 26));
+      expect_json(
+          client.send_binary("POST", gateway + "/api/v1/assets/upload?filename=" + name + ".mp4",
+                             asset, "video/mp4"),
+          201, "POST /api/v1/assets/upload");
+    });
+    const json video = ctx.step("scenes", [&] {
+      return expect_json(
+          client.post_json(
+              gateway + "/api/v1/videos",
+              {{"source_ref", name}, {"duration_ms", 20'000}, {"campaign_id", campaign.id}}),
+          201, "POST /api/v1/videos");
+    });
+    ctx.step("predict", [&] {
+      expect_json(client.post_json(gateway + "/api/v1/predictions",
+                                   {{"video_id", video.at("id")}, {"campaign_id", campaign.id}}),
+                  201, "POST /api/v1/predictions");
+    });
+    const json council = ctx.step("council", [&] {
+      return expect_json(client.post_json(gateway + "/api/v1/council",
+                                          {{"prompt", "A playful ad for trail shoes, take " +
+                                                          std::to_string(ctx.iteration() % 7)},
+                                           {"variants", 2},
+                                           {"campaign_id", campaign.id}}),
+                         201, "POST /api/v1/council");
+    });
+    ctx.step("render", [&] {
+      render(ctx, client, gateway, council.at("blueprint_id").get<std::int64_t>(), ledger,
+             render_timeout);
+    });
+    ctx.step("publish", [&] {
+      const json change = expect_json(
+          client.post_json(
+              gateway + "/api/v1/ad-changes",
+              {{"campaign_id", campaign.id},
+               {"change_type", "status"},
+               {"payload", {{"status", ctx.iteration() % 2 == 0 ? "active" : "paused"}}}}),
+          202, "POST /api/v1/ad-changes");
+      ledger.append(ledger_kind::kAdChange, change.at("id").get<std::string>());
+      ctx.count("ad_changes_queued");
+    });
+  }
+
+  // Submits the generation and polls it until the render job ends; the wait is a trend.
+  static void render(IterationContext& ctx, Client& client, const std::string& gateway,
+                     std::int64_t blueprint_id, Ledger& ledger, std::chrono::nanoseconds timeout) {
+    const auto submitted = ctx.clock().now();
+    json generation =
+        expect_json(client.post_json(gateway + "/api/v1/generations",
+                                     {{"blueprint_id", blueprint_id}, {"duration_s", 6}}),
+                    202, "POST /api/v1/generations");
+    const std::string id = generation.at("id").get<std::string>();
+    bool recorded = false;
+    for (;;) {
+      if (!recorded && generation.value("render_job_id", json()).is_number()) {
+        ledger.append(ledger_kind::kRenderJob,
+                      std::to_string(generation.at("render_job_id").get<std::int64_t>()),
+                      "generation:" + id);
+        recorded = true;
+      }
+      const std::string status = generation.value("status", "");
+      if (status == "succeeded") break;
+      if (status == "failed" || status == "rejected") {
+        throw StepFailure(ErrorClass::kBodyMismatch,
+                          "generation " + status + ": " + generation.value("error", json()).dump());
+      }
+      if (ctx.clock().now() - submitted > timeout || ctx.stop_requested()) {
+        throw StepFailure(ErrorClass::kTimeout,
+                          "generation still " + status + " after the render timeout");
+      }
+      ctx.clock().sleep_until(ctx.clock().now() + 100ms);
+      generation = expect_json(client.get(gateway + "/api/v1/generations/" + id), 200,
+                               "GET /api/v1/generations/{id}");
+    }
+    ctx.trend("render_wait", ctx.clock().now() - submitted);
+  }
+};
+
+TEST_F(CreativeFlowStress, HoldsLatencyAndLosesNothing) {
+  const FlowSize s = size();
+  run_flow(plan("creative", s,
+                {"p(95)<30s", "error_rate<1%", "council: p(95)<5s", "render_wait: p(95)<20s"}),
+           s);
+}
+
+// video-agent SIGKILLed while renders are in flight: the supervisor restarts it, the jobs it had
+// claimed are reclaimed once their heartbeat is stale, and each finishes exactly once.
+TEST_F(CreativeFlowStress, FailureVideoAgentKilledMidRunLosesNoRender) {
+  GAUNTLET_REQUIRE_MANAGED(Service::kVideoAgent);
+  const FlowSize s = size();
+  Platform& platform = PlatformEnvironment::platform();
+  std::optional<double> restart_s;
+  const auto kill_and_wait = [&] {
+    std::this_thread::sleep_for(1s);  // renders are under way
+    const auto killed_at = std::chrono::steady_clock::now();
+    const pid_t old = platform.kill9(Service::kVideoAgent);
+    if (platform.wait_restarted(Service::kVideoAgent, old, 30s)) {
+      restart_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+    }
+  };
+  RunOptions options;
+  options.label = "video_agent_killed";
+  // Errors are expected while video-agent is down; integrity is not negotiable, and the restart
+  // time is a figure of its own (missing, and so failing, when it never came back).
+  Plan p = plan("creative-video-agent-killed", s, {"error_rate<50%", "video_agent_restart_s<30"});
+  p.metrics.push_back({"video_agent_restart_s", MetricKind::kFigure});
+  run_flow(p, s, kill_and_wait, options, [&] {
+    std::vector<Figure> out;
+    if (restart_s) out.push_back({"video_agent_restart_s", *restart_s, {}});
+    return out;
+  });
+}
+
+// titan-core answers 30% of calls with 503: the gateway's retries carry most council calls
+// through, and nothing the platform acknowledged is lost or applied twice.
+TEST_F(CreativeFlowStress, FailureTitanCoreFailing30PercentIsRetriedAndLosesNothing) {
+  const FlowSize s = size();
+  Platform& platform = PlatformEnvironment::platform();
+  Client admin;
+  const Response set = admin.post_json(platform.url(Service::kTitanCore) + "/__admin/faults",
+                                       {{"error_rate", 0.3}, {"error_status", 503}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  RunOptions options;
+  options.label = "titan_core_30pct";
+  // With 3 attempts, a council call fails only when all three do: about 0.3^3 = 2.7%.
+  run_flow(plan("creative-titan-core-failing", s, {"council: error_rate<15%", "error_rate<20%"}), s,
+           {}, options);
+}
+
+}  // namespace
+}  // namespace gauntlet
