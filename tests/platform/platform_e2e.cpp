@@ -19,7 +19,7 @@ bool eventually(const std::function<bool()>& done, std::chrono::milliseconds tim
 
 void PlatformE2E::SetUpTestSuite() {
   try {
-    platform_ = std::make_unique<Platform>(PlatformOptions::from_env(process_env), std::cerr);
+    platform_ = std::make_unique<Platform>(PlatformOptions::from_env(process_env()), std::cerr);
   } catch (const std::exception& e) {
     start_error_ = e.what();  // every test of the suite fails with it (see SetUp)
   }

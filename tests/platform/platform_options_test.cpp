@@ -12,8 +12,8 @@ namespace gauntlet {
 namespace {
 
 EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    const auto it = vars.find(name);
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    const auto it = vars.find(std::string(name));
     if (it == vars.end() || it->second.empty()) return std::nullopt;
     return it->second;
   };

@@ -7,14 +7,6 @@
 
 namespace gauntlet {
 
-EnvLookup process_env() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr || *value == '\0') return std::nullopt;
-    return std::string(value);
-  };
-}
-
 Scale parse_scale(std::string_view text) {
   if (text == "smoke") return Scale::kSmoke;
   if (text == "ci") return Scale::kCi;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "gauntlet/env_lookup.hpp"
+
 namespace gauntlet {
 
 inline constexpr int kHttpExitPass = 0;         // every threshold held (PASS or WARN)
@@ -23,7 +25,7 @@ struct HttpCommandContext {
   std::function<std::string()> stop_reason;  // why it stopped, e.g. "interrupted by SIGINT"
   bool terminal = false;  // stdout is a terminal: one progress line redrawn in place each second
   // Environment lookup (GAUNTLET_ALLOW_REMOTE); nullptr reads nothing.
-  std::function<std::optional<std::string>(std::string_view)> env;
+  EnvLookup env;
 };
 
 // The whole subcommand: progress and the summary to `out`, problems to `err`. Returns one of the

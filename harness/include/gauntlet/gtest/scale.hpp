@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "gauntlet/env_lookup.hpp"
+
 namespace gauntlet {
 
 enum class Scale { kSmoke, kCi, kFull };
@@ -13,11 +15,6 @@ enum class Scale { kSmoke, kCi, kFull };
 constexpr std::string_view to_string(Scale s) noexcept {
   return s == Scale::kSmoke ? "smoke" : s == Scale::kCi ? "ci" : "full";
 }
-
-// Environment lookup, injected so tests need not touch the process environment.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-// Reads the real process environment (an empty value counts as unset).
-EnvLookup process_env();
 
 // Throws ConfigError naming GAUNTLET_SCALE, the value and the accepted values.
 Scale parse_scale(std::string_view text);

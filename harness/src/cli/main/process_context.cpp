@@ -93,11 +93,7 @@ int run_http_subcommand(std::span<const std::string> args, std::ostream& out, st
   context.stop = signals.token();
   context.stop_reason = [&signals] { return signals.reason(); };
   context.terminal = isatty(STDOUT_FILENO) == 1;
-  context.env = [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr || *value == '\0') return std::nullopt;
-    return std::string(value);
-  };
+  context.env = process_env();
   return run_http_command(args, out, err, context);
 }
 
