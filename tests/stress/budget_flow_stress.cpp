@@ -30,12 +30,11 @@
 #include <thread>
 #include <vector>
 
-// First: the platform's headers, with their EnvLookup renamed (see the header).
-#include "fixtures/stress_platform.hpp"
-// Then the rest.
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/platform.hpp"
+#include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
 #include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
