@@ -9,15 +9,24 @@
 // unexpected, stuck), cycle_steps_out_of_order reads each cycle's step rows (seven, each once,
 // started in order, a failed cycle's later steps skipped), and the server gates add the
 // database's and the services' side. Labels: orchestration, critical, learning.
+#include <dirent.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +56,7 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
 
@@ -203,6 +213,105 @@ Figure figure_of(std::string name, const std::vector<std::string>& offenders,
   return f;
 }
 
+// When each request ended and whether the platform answered it (2xx, or a 409 "another cycle is
+// running", which is an answer too): what the recovery after a fault is measured on.
+class OutcomeLog {
+ public:
+  void add(bool ok) {
+    const SteadyTime now = std::chrono::steady_clock::now();
+    const std::lock_guard lock(mutex_);
+    outcomes_.emplace_back(now, ok);
+  }
+  std::vector<std::pair<SteadyTime, bool>> sorted() const {
+    std::vector<std::pair<SteadyTime, bool>> out;
+    {
+      const std::lock_guard lock(mutex_);
+      out = outcomes_;
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<SteadyTime, bool>> outcomes_;
+};
+
+// Pure: seconds from `fault` until requests succeeded again, i.e. until the first success after
+// the last failure that ended in [fault, until); 0 when none failed there; nullopt when no request
+// succeeded after that failure (the platform never recovered while we watched).
+std::optional<double> recovery_seconds(const std::vector<std::pair<SteadyTime, bool>>& outcomes,
+                                       SteadyTime fault, SteadyTime until) {
+  std::optional<SteadyTime> last_failure;
+  for (const auto& [at, ok] : outcomes) {
+    if (at >= fault && at < until && !ok) last_failure = at;
+  }
+  if (!last_failure) return 0.0;
+  for (const auto& [at, ok] : outcomes) {
+    if (ok && at > *last_failure) {
+      return std::chrono::duration<double>(at - fault).count();
+    }
+  }
+  return std::nullopt;
+}
+
+// The local TCP ports of the sockets process `pid` holds (its connections to the database among
+// them), read from /proc: the fd table names socket inodes, /proc/<pid>/net/tcp{,6} maps them to
+// ports. Empty when /proc cannot be read.
+std::set<int> tcp_ports_of(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  if (DIR* dir = ::opendir((proc + "/fd").c_str())) {
+    while (const dirent* e = ::readdir(dir)) {
+      std::array<char, 128> target{};
+      const std::string link = proc + "/fd/" + e->d_name;
+      const ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+      const std::string t(target.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+      if (t.starts_with("socket:[") && t.ends_with("]")) inodes.insert(t.substr(8, t.size() - 9));
+    }
+    ::closedir(dir);
+  }
+  std::set<int> ports;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream in(proc + table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, st, queues, timer, retransmits, uid, timeout, inode;
+      fields >> sl >> local >> remote >> st >> queues >> timer >> retransmits >> uid >> timeout >>
+          inode;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos || !inodes.contains(inode)) continue;
+      ports.insert(static_cast<int>(std::stoul(local.substr(colon + 1), nullptr, 16)));
+    }
+  }
+  return ports;
+}
+
+// Terminates every database backend serving one of the platform's managed services (found by the
+// client ports their processes hold), never the test's own connections (the server gates', the
+// checkers'). Returns how many backends were terminated.
+std::int64_t terminate_service_connections(const Platform& platform, pqxx::connection_base& conn) {
+  std::string ports;
+  for (const Service s : kAllServices) {
+    if (!platform.is_managed(s) || platform.pid(s) <= 0) continue;
+    for (const int port : tcp_ports_of(platform.pid(s))) {
+      ports += (ports.empty() ? "" : ",") + std::to_string(port);
+    }
+  }
+  if (ports.empty()) return 0;
+  pqxx::nontransaction tx(conn);
+  return tx
+      .exec(
+          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+          "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+          "  AND backend_type = 'client backend' AND client_port IN (" +
+          ports + ")")[0][0]
+      .as<std::int64_t>();
+}
+
 struct LearningSize {
   std::int64_t cycle_vus = 1;    // virtual users starting cycles
   std::int64_t traffic_vus = 1;  // virtual users sending predictions and feedback
@@ -301,6 +410,8 @@ class LearningCycleStress : public StressFixture {
     return run(p, scenario, options);
   }
 
+  OutcomeLog outcomes_;
+
  private:
   // Sends `send()` until the platform answers one of `accepted` (a 409 is "busy, try again":
   // retried always; other failures only under retry.retry_failures). Returns the answer.
@@ -312,6 +423,7 @@ class LearningCycleStress : public StressFixture {
       Response r = send();
       const bool ok = std::find(accepted.begin(), accepted.end(), r.status) != accepted.end();
       const bool conflict = retry_conflicts && r.status == 409;
+      outcomes_.add(ok || conflict);
       if (ok) return r;
       if (conflict) {
         ctx.count("cycle_conflicts");
@@ -406,6 +518,7 @@ class LearningCycleStress : public StressFixture {
                                                               {{"duration_s", 10 + n % 20},
                                                                {"hook_strength", (n % 10) / 10.0},
                                                                {"scene_count", 3}}}});
+      outcomes_.add(r.status == 201);
       return expect_json(r, 201, "POST /api/v1/predictions");
     });
     const std::string event_id = tag + "-evt-" + std::to_string(n);
@@ -496,12 +609,89 @@ TEST(LearningCycleStepOrder, FlagsEveryMalformedCycleAndPassesWellFormedOnes) {
   EXPECT_EQ(cycle_step_violations(all).size(), bad.size());
 }
 
+TEST(LearningCycleRecovery, MeasuresFromTheFaultToTheFirstSuccessAfterTheLastFailure) {
+  const SteadyTime t0{};
+  const auto at = [&](int ms) { return t0 + std::chrono::milliseconds(ms); };
+  const std::vector<std::pair<SteadyTime, bool>> outcomes = {
+      {at(900), true}, {at(1100), false}, {at(1500), true}, {at(2000), false}, {at(3500), true}};
+  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(1000), at(5000)), 2.5);
+  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(4000), at(5000)), 0.0);
+  EXPECT_FALSE(recovery_seconds({{at(1100), false}}, at(1000), at(5000)).has_value());
+}
+
 TEST_F(LearningCycleStress, EveryCycleRunsItsSevenStepsOnceInOrderUnderTraffic) {
   const LearningSize s = size();
   run_flow(plan("learning-cycle", s,
                 {"error_rate<1%", "cycle: p(95)<20s", "cycle_run: p(95)<5s", "predict: p(95)<500ms",
                  "feedback: p(95)<500ms", "retried_attempts==0"}),
            s, RetryPolicy{});
+}
+
+// Every service's database connections terminated (pg_terminate_backend) twice while cycles run
+// and feedback arrives: the pools drop the dead connections and open new ones. A cycle caught by
+// it fails cleanly (its later steps skipped, nothing left running), clients retrying with the same
+// cycle_key or event_id never make anything run or apply twice, nothing acknowledged is lost, and
+// requests succeed again within seconds (db_recovery_s, the slower of the two).
+TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNothing) {
+  Platform& platform = PlatformEnvironment::platform();
+  if (platform.database_dir().empty()) {
+    GTEST_SKIP() << "skipped: the database is external (GAUNTLET_DATABASE_URL); this test "
+                    "terminates its backends";
+  }
+  GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
+  const LearningSize s = size();
+  const std::int64_t kills = param("db_kills", {2, 2, 2}, 1, 2);
+  std::vector<SteadyTime> killed_at;
+  std::int64_t terminated = 0;
+  std::int64_t mid_cycle = 0;
+  SteadyTime load_end{};
+  const auto terminate = [&](const std::string& tag) {
+    const SteadyTime start = std::chrono::steady_clock::now();
+    pqxx::connection conn(platform.database_url());
+    for (std::int64_t k = 1; k <= kills; ++k) {
+      std::this_thread::sleep_until(start + s.duration * k / (kills + 1));
+      // Wait (briefly) for one of the test's cycles to be running, so the fault lands mid-cycle.
+      const SteadyTime wait_until = std::chrono::steady_clock::now() + 2s;
+      bool running = false;
+      while (!running && std::chrono::steady_clock::now() < wait_until) {
+        pqxx::read_transaction tx(conn);
+        running = tx.exec_params1(
+                        "SELECT count(*) FROM learning_cycles WHERE status = 'running' "
+                        "AND left(cycle_key, length($1)) = $1",
+                        tag)[0]
+                      .as<std::int64_t>() > 0;
+        tx.commit();
+        if (!running) std::this_thread::sleep_for(5ms);
+      }
+      terminated += terminate_service_connections(platform, conn);
+      killed_at.push_back(std::chrono::steady_clock::now());
+      if (running) ++mid_cycle;
+    }
+    load_end = start + s.duration + 60s;
+  };
+  RunOptions options;
+  options.label = "db_connections_terminated";
+  // Errors are expected right after each termination; integrity is not negotiable, and the
+  // recovery is a figure of its own (missing, and so failing, when requests never succeeded again).
+  Plan p = plan("learning-cycle-db-terminated", s,
+                {"error_rate<20%", "cycle: p(95)<30s", "predict: p(95)<2s", "feedback: p(95)<2s",
+                 "db_backends_terminated>=1", "db_recovery_s<10"});
+  for (const char* f : {"db_backends_terminated", "db_terminations_mid_cycle", "db_recovery_s"}) {
+    p.metrics.push_back({f, MetricKind::kFigure});
+  }
+  run_flow(p, s, RetryPolicy{.retry_failures = true}, terminate, options, [&] {
+    std::vector<Figure> out{{"db_backends_terminated", static_cast<double>(terminated), {}},
+                            {"db_terminations_mid_cycle", static_cast<double>(mid_cycle), {}}};
+    const auto outcomes = outcomes_.sorted();
+    std::optional<double> worst = 0.0;
+    for (std::size_t k = 0; k < killed_at.size() && worst; ++k) {
+      const SteadyTime until = k + 1 < killed_at.size() ? killed_at[k + 1] : load_end;
+      const auto r = recovery_seconds(outcomes, killed_at[k], until);
+      worst = r ? std::optional(std::max(*worst, *r)) : std::nullopt;
+    }
+    if (!killed_at.empty() && worst) out.push_back({"db_recovery_s", *worst, {}});
+    return out;
+  });
 }
 
 }  // namespace
