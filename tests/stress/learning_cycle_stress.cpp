@@ -1,0 +1,689 @@
+// The self-learning cycle under load, through the gateway: some virtual users start learning
+// cycles (POST /api/v1/learning/cycles, each with a cycle_key of its own starting with the test's
+// run tag, which runs the seven steps actuals fetcher -> accuracy tracker -> auto-retrain ->
+// compound learning -> auto-promote -> cross-learning -> RAG indexing) while the others keep live
+// prediction and feedback traffic on the test's campaign. At most one cycle runs at a time, so
+// concurrent starts are answered 409 and retried with the same key; a few keys are sent again
+// and must not run again. Every cycle and feedback event the platform acknowledged goes into the
+// ledger; after the load the checkers compare it with the database (lost, duplicated,
+// unexpected, stuck), cycle_steps_out_of_order reads each cycle's step rows (seven, each once,
+// started in order, a failed cycle's later steps skipped), and the server gates add the
+// database's and the services' side. Labels: orchestration, critical, learning.
+#include <dirent.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/flow_http.hpp"
+#include "fixtures/platform.hpp"
+#include "fixtures/platform_environment.hpp"
+#include "fixtures/run_tag.hpp"
+#include "fixtures/server_gates.hpp"
+#include "fixtures/test_campaign.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
+#include "gauntlet/http/client.hpp"
+
+namespace gauntlet {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
+
+// The seven steps of a cycle, in the order the contract runs them
+// (docs/platform-api/ml-service.md).
+constexpr std::array<std::string_view, 7> kCycleSteps = {
+    "actuals_fetcher", "accuracy_tracker", "auto_retrain", "compound_learning",
+    "auto_promote",    "cross_learning",   "rag_indexing"};
+constexpr int kAutoPromote = 4;  // the one step that may be skipped in a succeeded cycle
+
+// One row of learning_cycle_steps joined to its cycle. A cycle without any step row has one
+// StepRow with index -1.
+struct StepRow {
+  std::string cycle_key;
+  std::string cycle_status;  // running, succeeded, failed
+  int index = -1;
+  std::string name;
+  std::string status;  // pending, running, succeeded, skipped, failed
+  std::optional<std::int64_t> started_us;
+  std::optional<std::int64_t> finished_us;
+};
+
+// Why one cycle's step rows are not what a finished (or still running) cycle must hold, or "".
+std::string cycle_violation(const std::string& cycle_status, std::vector<StepRow> steps) {
+  std::erase_if(steps, [](const StepRow& s) { return s.index < 0; });
+  std::stable_sort(steps.begin(), steps.end(),
+                   [](const StepRow& a, const StepRow& b) { return a.index < b.index; });
+  for (std::size_t i = 1; i < steps.size(); ++i) {
+    if (steps[i].index == steps[i - 1].index) {
+      return "step " + std::to_string(steps[i].index) + " recorded twice";
+    }
+  }
+  for (std::size_t i = 0; i < kCycleSteps.size(); ++i) {
+    if (i >= steps.size() || steps[i].index != static_cast<int>(i)) {
+      return "step " + std::to_string(i) + " missing (" + std::to_string(steps.size()) +
+             " of 7 recorded)";
+    }
+  }
+  if (steps.size() != kCycleSteps.size()) {
+    return std::to_string(steps.size()) + " steps recorded, not 7";
+  }
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].name != kCycleSteps[i]) {
+      return "step " + std::to_string(i) + " is " + steps[i].name + ", not " +
+             std::string(kCycleSteps[i]);
+    }
+  }
+  // The started steps are a prefix, each started once the one before it had finished.
+  std::optional<std::size_t> first_unstarted;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (!steps[i].started_us) {
+      if (!first_unstarted) first_unstarted = i;
+      continue;
+    }
+    if (first_unstarted) {
+      return steps[i].name + " started although " + steps[*first_unstarted].name + " never did";
+    }
+    if (i > 0) {
+      const StepRow& before = steps[i - 1];
+      if (!before.finished_us) {
+        return steps[i].name + " started while " + before.name + " had not finished";
+      }
+      if (*steps[i].started_us < *before.finished_us) {
+        return steps[i].name + " started before " + before.name + " finished";
+      }
+    }
+    if (steps[i].finished_us && *steps[i].finished_us < *steps[i].started_us) {
+      return steps[i].name + " finished before it started";
+    }
+  }
+  if (cycle_status == "running") return "";  // unfinished: the reader's `stuck` judges it
+  std::optional<std::size_t> failed_at;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const StepRow& s = steps[i];
+    if (failed_at) {
+      if (s.status != "skipped" || s.started_us) {
+        return s.name + " is " + s.status + (s.started_us ? " (started)" : "") + " after " +
+               steps[*failed_at].name + " failed, not skipped";
+      }
+      continue;
+    }
+    if (s.status == "failed") {
+      failed_at = i;
+    } else if (s.status == "succeeded" || (s.status == "skipped" && i == kAutoPromote)) {
+      if (!s.started_us || !s.finished_us) return s.name + " is " + s.status + " but never ran";
+    } else {
+      return s.name + " is " + s.status + " in a " + cycle_status + " cycle";
+    }
+  }
+  if (cycle_status == "succeeded" && failed_at) {
+    return "the cycle succeeded although " + steps[*failed_at].name + " failed";
+  }
+  if (cycle_status == "failed" && !failed_at) return "the cycle failed but no step did";
+  return "";
+}
+
+// Pure: "<cycle_key>: <why>" for each cycle (in order of first appearance) whose steps are not
+// seven, each once, with the contract's names, started in order (each after the previous one
+// finished, the started ones a prefix), and consistent with the cycle's status: a succeeded cycle
+// ran all seven (auto_promote may be skipped), a failed one has exactly one failed step and every
+// later step skipped without having started.
+std::vector<std::string> cycle_step_violations(const std::vector<StepRow>& rows) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<StepRow>> by_key;
+  std::map<std::string, std::string> status_of;
+  for (const StepRow& r : rows) {
+    if (!by_key.contains(r.cycle_key)) order.push_back(r.cycle_key);
+    by_key[r.cycle_key].push_back(r);
+    status_of.emplace(r.cycle_key, r.cycle_status);
+  }
+  std::vector<std::string> out;
+  for (const std::string& key : order) {
+    const std::string why = cycle_violation(status_of[key], by_key[key]);
+    if (!why.empty()) out.push_back(key + ": " + why);
+  }
+  return out;
+}
+
+// Every step row of the cycles whose key starts with `tag` (as the learning-cycle reader scopes).
+std::vector<StepRow> read_cycle_steps(pqxx::connection_base& conn, const std::string& tag) {
+  pqxx::read_transaction tx(conn);
+  const pqxx::result rows = tx.exec_params(
+      "SELECT c.cycle_key, c.status, s.step_index, s.step_name, s.status, "
+      "  (extract(epoch FROM s.started_at) * 1000000)::bigint, "
+      "  (extract(epoch FROM s.finished_at) * 1000000)::bigint "
+      "FROM learning_cycles c LEFT JOIN learning_cycle_steps s ON s.cycle_id = c.id "
+      "WHERE c.cycle_key IS NOT NULL AND left(c.cycle_key, length($1)) = $1 "
+      "ORDER BY c.id, s.step_index",
+      tag);
+  std::vector<StepRow> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    StepRow r;
+    r.cycle_key = row[0].as<std::string>();
+    r.cycle_status = row[1].as<std::string>();
+    if (!row[2].is_null()) {
+      r.index = row[2].as<int>();
+      r.name = row[3].as<std::string>();
+      r.status = row[4].as<std::string>();
+      if (!row[5].is_null()) r.started_us = row[5].as<std::int64_t>();
+      if (!row[6].is_null()) r.finished_us = row[6].as<std::int64_t>();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Figure figure_of(std::string name, const std::vector<std::string>& offenders,
+                 std::size_t max_examples = 5) {
+  Figure f{std::move(name), static_cast<double>(offenders.size()), {}};
+  for (std::size_t i = 0; i < offenders.size() && i < max_examples; ++i) {
+    f.examples.push_back(offenders[i]);
+  }
+  return f;
+}
+
+// When each request ended and whether the platform answered it (2xx, or a 409 "another cycle is
+// running", which is an answer too): what the recovery after a fault is measured on.
+class OutcomeLog {
+ public:
+  void add(bool ok) {
+    const SteadyTime now = std::chrono::steady_clock::now();
+    const std::lock_guard lock(mutex_);
+    outcomes_.emplace_back(now, ok);
+  }
+  std::vector<std::pair<SteadyTime, bool>> sorted() const {
+    std::vector<std::pair<SteadyTime, bool>> out;
+    {
+      const std::lock_guard lock(mutex_);
+      out = outcomes_;
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<SteadyTime, bool>> outcomes_;
+};
+
+// Pure: seconds from `fault` until requests succeeded again, i.e. until the first success after
+// the last failure that ended in [fault, until); 0 when none failed there; nullopt when no request
+// succeeded after that failure (the platform never recovered while we watched).
+std::optional<double> recovery_seconds(const std::vector<std::pair<SteadyTime, bool>>& outcomes,
+                                       SteadyTime fault, SteadyTime until) {
+  std::optional<SteadyTime> last_failure;
+  for (const auto& [at, ok] : outcomes) {
+    if (at >= fault && at < until && !ok) last_failure = at;
+  }
+  if (!last_failure) return 0.0;
+  for (const auto& [at, ok] : outcomes) {
+    if (ok && at > *last_failure) {
+      return std::chrono::duration<double>(at - fault).count();
+    }
+  }
+  return std::nullopt;
+}
+
+// The local TCP ports of the sockets process `pid` holds (its connections to the database among
+// them), read from /proc: the fd table names socket inodes, /proc/<pid>/net/tcp{,6} maps them to
+// ports. Empty when /proc cannot be read.
+std::set<int> tcp_ports_of(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  if (DIR* dir = ::opendir((proc + "/fd").c_str())) {
+    while (const dirent* e = ::readdir(dir)) {
+      std::array<char, 128> target{};
+      const std::string link = proc + "/fd/" + e->d_name;
+      const ssize_t n = ::readlink(link.c_str(), target.data(), target.size() - 1);
+      const std::string t(target.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+      if (t.starts_with("socket:[") && t.ends_with("]")) inodes.insert(t.substr(8, t.size() - 9));
+    }
+    ::closedir(dir);
+  }
+  std::set<int> ports;
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream in(proc + table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, st, queues, timer, retransmits, uid, timeout, inode;
+      fields >> sl >> local >> remote >> st >> queues >> timer >> retransmits >> uid >> timeout >>
+          inode;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos || !inodes.contains(inode)) continue;
+      ports.insert(static_cast<int>(std::stoul(local.substr(colon + 1), nullptr, 16)));
+    }
+  }
+  return ports;
+}
+
+// Terminates every database backend serving one of the platform's managed services (found by the
+// client ports their processes hold), never the test's own connections (the server gates', the
+// checkers'). Returns how many backends were terminated.
+std::int64_t terminate_service_connections(const Platform& platform, pqxx::connection_base& conn) {
+  std::string ports;
+  for (const Service s : kAllServices) {
+    if (!platform.is_managed(s) || platform.pid(s) <= 0) continue;
+    for (const int port : tcp_ports_of(platform.pid(s))) {
+      ports += (ports.empty() ? "" : ",") + std::to_string(port);
+    }
+  }
+  if (ports.empty()) return 0;
+  pqxx::nontransaction tx(conn);
+  return tx
+      .exec(
+          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+          "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+          "  AND backend_type = 'client backend' AND client_port IN (" +
+          ports + ")")[0][0]
+      .as<std::int64_t>();
+}
+
+struct LearningSize {
+  std::int64_t cycle_vus = 1;    // virtual users starting cycles
+  std::int64_t traffic_vus = 1;  // virtual users sending predictions and feedback
+  std::chrono::nanoseconds duration{};
+};
+
+// What a flow does when the platform does not answer as it should: in the steady-state test any
+// failure fails the step; under a database fault a client retries with the same key (cycle_key,
+// event_id are idempotent), which is what the fault test checks is safe.
+struct RetryPolicy {
+  bool retry_failures = false;
+  std::chrono::nanoseconds give_up_after = 60s;
+};
+
+class LearningCycleStress : public StressFixture {
+ protected:
+  LearningSize size() {
+    return {param("cycle_vus", {2, 4, 12}, 1, 200), param("traffic_vus", {2, 6, 24}, 1, 400),
+            param("duration", {6s, 30s, 5min}, 1s, 2h)};
+  }
+
+  Plan plan(const std::string& name, const LearningSize& s,
+            std::vector<std::string> thresholds) const {
+    Plan p{.name = name,
+           .model = ClosedModel{.vus = s.cycle_vus + s.traffic_vus, .duration = s.duration},
+           .thresholds = std::move(thresholds)};
+    for (const char* t : {"lost==0", "duplicated==0", "unexpected==0", "stuck==0",
+                          "cycle_steps_out_of_order==0", "cycles_acknowledged>=1",
+                          "feedback_applied>=1", "cycle_repeats>=1", "cycle_repeat_reran==0"}) {
+      p.thresholds.emplace_back(t);
+    }
+    for (const std::string& t : kDefaultServerThresholds) p.thresholds.push_back(t);
+    for (std::string_view n : kIntegrityFigureNames) {
+      p.metrics.push_back({std::string(n), MetricKind::kFigure});
+    }
+    for (const std::string& n : server_figure_names(PlatformEnvironment::platform())) {
+      p.metrics.push_back({n, MetricKind::kFigure});
+    }
+    p.metrics.push_back({"cycle_steps_out_of_order", MetricKind::kFigure});
+    for (const char* c : {"cycles_acknowledged", "cycles_failed", "cycle_conflicts",
+                          "cycle_repeats", "cycle_repeat_reran", "feedback_applied",
+                          "feedback_duplicates_sent", "retried_attempts"}) {
+      p.metrics.push_back({c, MetricKind::kCounter});
+    }
+    p.metrics.push_back({"cycle_run", MetricKind::kTrend});
+    for (std::string_view step : kCycleSteps) {
+      p.metrics.push_back({"learning." + std::string(step), MetricKind::kTrend});
+    }
+    return p;
+  }
+
+  // Runs the flow with `during` on a thread of its own from the start of the load (a fault),
+  // then drains and checks integrity, the cycles' steps and the servers.
+  RunResult run_flow(const Plan& p, const LearningSize& s, RetryPolicy retry,
+                     const std::function<void(const std::string& tag)>& during = {},
+                     RunOptions options = {},
+                     const std::function<std::vector<Figure>()>& more_figures = {}) {
+    Platform& platform = PlatformEnvironment::platform();
+    const std::string tag = make_run_tag();
+    const TestCampaign campaign = create_test_campaign(platform, tag);
+    Ledger ledger(tag, 20'000);
+    VuClients clients(s.cycle_vus + s.traffic_vus, platform.seed().authorization());
+    ServerGates gates(platform);
+    const std::string gateway = platform.url(Service::kGateway);
+    options.after_load = [&] {
+      std::vector<Figure> figures =
+          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
+      {
+        pqxx::connection conn(platform.database_url());  // closed before the gates' sample
+        figures.push_back(figure_of("cycle_steps_out_of_order",
+                                    cycle_step_violations(read_cycle_steps(conn, tag))));
+      }
+      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
+      if (more_figures) {
+        for (Figure& f : more_figures()) figures.push_back(std::move(f));
+      }
+      return figures;
+    };
+    std::jthread fault;
+    if (during) fault = std::jthread([&] { during(tag); });
+    const auto scenario = [&](IterationContext& ctx) {
+      Client& client = clients.of(ctx);
+      if (ctx.vu_id() < s.cycle_vus) {
+        cycle_flow(ctx, client, gateway, tag, ledger, retry);
+      } else {
+        traffic_flow(ctx, client, gateway, campaign, tag, ledger, retry);
+      }
+    };
+    if (during) {
+      const auto checks = options.after_load;  // the fault thread ends before the checks read
+      options.after_load = [&fault, checks] {
+        if (fault.joinable()) fault.join();
+        return checks();
+      };
+    }
+    return run(p, scenario, options);
+  }
+
+  OutcomeLog outcomes_;
+
+ private:
+  // Sends `send()` until the platform answers one of `accepted` (a 409 is "busy, try again":
+  // retried always; other failures only under retry.retry_failures). Returns the answer.
+  Response send_until(IterationContext& ctx, const RetryPolicy& retry,
+                      const std::function<Response()>& send, std::initializer_list<long> accepted,
+                      bool retry_conflicts, std::string_view what) {
+    const auto started = ctx.clock().now();
+    for (int attempt = 0;; ++attempt) {
+      Response r = send();
+      const bool ok = std::find(accepted.begin(), accepted.end(), r.status) != accepted.end();
+      const bool conflict = retry_conflicts && r.status == 409;
+      outcomes_.add(ok || conflict);
+      if (ok) return r;
+      if (conflict) {
+        ctx.count("cycle_conflicts");
+      } else if (!retry.retry_failures) {
+        expect_json(r, *accepted.begin(), what);  // throws the failure with its class
+      } else {
+        ctx.count("retried_attempts");
+      }
+      if (ctx.clock().now() - started > retry.give_up_after || ctx.stop_requested()) {
+        throw StepFailure(ErrorClass::kTimeout,
+                          std::string(what) + " not accepted after " + std::to_string(attempt + 1) +
+                              " attempts; last answer " + std::to_string(r.status) + ": " +
+                              r.body.substr(0, 160));
+      }
+      // Another cycle takes a fraction of a second: poll briskly, with a little spread.
+      ctx.clock().sleep_until(ctx.clock().now() + (conflict ? 20ms : 100ms) +
+                              std::chrono::milliseconds(ctx.vu_id() * 3 % 17));
+    }
+  }
+
+  void cycle_flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                  const std::string& tag, Ledger& ledger, const RetryPolicy& retry) {
+    const std::string key = tag + "-" + std::to_string(ctx.iteration());
+    const std::string url = gateway + "/api/v1/learning/cycles";
+    const json start = {{"trigger", "manual"}, {"cycle_key", key}};
+    const json cycle = ctx.step("cycle", [&] {
+      std::chrono::nanoseconds last_attempt{};
+      const Response r = send_until(
+          ctx, retry,
+          [&] {
+            const auto t0 = ctx.clock().now();
+            Response resp = client.post_json(url, start);
+            last_attempt = ctx.clock().now() - t0;
+            return resp;
+          },
+          {201, 200}, true, "POST /api/v1/learning/cycles");
+      json body = expect_json(r, r.status, "POST /api/v1/learning/cycles");
+      // The platform acknowledged the key: whatever became of the cycle, it must be there.
+      ledger.append(ledger_kind::kLearningCycle, key);
+      ctx.count("cycles_acknowledged");
+      if (r.status == 201) ctx.trend("cycle_run", last_attempt);
+      return body;
+    });
+    ctx.step("cycle_result", [&] { check_cycle(ctx, cycle, retry); });
+    if (ctx.vu_iteration() % 3 == 1) {
+      // The same key again: the existing cycle comes back and nothing runs a second time.
+      ctx.step("cycle_repeat", [&] {
+        const Response r = send_until(
+            ctx, retry, [&] { return client.post_json(url, start); }, {200, 201}, false,
+            "POST /api/v1/learning/cycles (repeat)");
+        ctx.count("cycle_repeats");
+        const json again = expect_json(r, r.status, "POST /api/v1/learning/cycles (repeat)");
+        if (r.status == 201 || again.value("created", true) ||
+            again.value("id", json()) != cycle.value("id", json())) {
+          ctx.count("cycle_repeat_reran");
+          ctx.fail(ErrorClass::kBodyMismatch,
+                   "a repeated cycle_key answered " + std::to_string(r.status) + " " +
+                       r.body.substr(0, 160) + " (expected 200, created false, the same id)");
+        }
+      });
+    }
+  }
+
+  // The cycle as the 201/200 answered it: finished, and its steps' own durations as trends.
+  static void check_cycle(IterationContext& ctx, const json& cycle, const RetryPolicy& retry) {
+    const std::string status = cycle.value("status", "");
+    if (status == "failed") ctx.count("cycles_failed");
+    const bool expected = status == "succeeded" || (retry.retry_failures && status == "failed");
+    if (!expected) {
+      ctx.fail(ErrorClass::kBodyMismatch, "learning cycle " + cycle.value("cycle_key", "") +
+                                              " answered with status " + status + ": " +
+                                              cycle.value("error", json()).dump());
+    }
+    for (const json& step : cycle.value("steps", json::array())) {
+      const json detail = step.value("detail", json::object());
+      const std::string name = step.value("name", "");
+      if (!detail.contains("duration_ms") || !detail["duration_ms"].is_number()) continue;
+      const auto ms = detail["duration_ms"].get<double>();
+      ctx.trend("learning." + name,
+                std::chrono::nanoseconds(static_cast<std::int64_t>(ms * 1'000'000.0)));
+    }
+  }
+
+  void traffic_flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                    const TestCampaign& campaign, const std::string& tag, Ledger& ledger,
+                    const RetryPolicy& retry) {
+    const std::int64_t n = ctx.iteration();
+    const json prediction = ctx.step("predict", [&] {
+      const Response r =
+          client.post_json(gateway + "/api/v1/predictions", {{"campaign_id", campaign.id},
+                                                             {"features",
+                                                              {{"duration_s", 10 + n % 20},
+                                                               {"hook_strength", (n % 10) / 10.0},
+                                                               {"scene_count", 3}}}});
+      outcomes_.add(r.status == 201);
+      return expect_json(r, 201, "POST /api/v1/predictions");
+    });
+    const std::string event_id = tag + "-evt-" + std::to_string(n);
+    const json event = {{"event_id", event_id},
+                        {"campaign_id", campaign.id},
+                        {"arm_id", "hook_" + std::to_string(n % 3)},
+                        {"reward", n % 2 == 0 ? 1.0 : 0.0},
+                        {"prediction_id", prediction.at("id")},
+                        {"observed_ctr", 0.02}};
+    ctx.step("feedback", [&] {
+      const Response r = send_until(
+          ctx, retry, [&] { return client.post_json(gateway + "/api/v1/feedback", event); },
+          {201, 200}, false, "POST /api/v1/feedback");
+      // 200 means "duplicate": under retries the first attempt may have been applied after all.
+      const json body = expect_json(r, r.status, "POST /api/v1/feedback");
+      if (r.status == 200 && !retry.retry_failures) {
+        ctx.fail(ErrorClass::kBodyMismatch, "a fresh event_id answered as a duplicate: " + r.body);
+      }
+      ledger.append(ledger_kind::kFeedback, event_id);
+      ctx.count("feedback_applied");
+    });
+    if (n % 5 == 0) {
+      ctx.step("feedback_repeat", [&] {
+        const Response r = send_until(
+            ctx, retry, [&] { return client.post_json(gateway + "/api/v1/feedback", event); },
+            {200}, false, "POST /api/v1/feedback (repeat)");
+        ctx.count("feedback_duplicates_sent");
+        const json body = expect_json(r, 200, "POST /api/v1/feedback (repeat)");
+        ctx.check(body.value("duplicate", false) && !body.value("applied", true),
+                  "a repeated event_id was not answered as a duplicate: " + r.body);
+      });
+    }
+  }
+};
+
+// The figure must be able to fail: hand-made step rows, one good and one bad of each kind.
+TEST(LearningCycleStepOrder, FlagsEveryMalformedCycleAndPassesWellFormedOnes) {
+  const auto cycle = [](const std::string& key, const std::string& status, int fail_at = -1) {
+    std::vector<StepRow> rows;
+    for (int i = 0; i < 7; ++i) {
+      StepRow r{key, status, i, std::string(kCycleSteps[i]), "succeeded", {}, {}};
+      if (fail_at < 0 || i <= fail_at) {
+        r.started_us = 1000 + i * 10;
+        r.finished_us = 1005 + i * 10;
+      }
+      if (i == fail_at) r.status = "failed";
+      if (fail_at >= 0 && i > fail_at) r.status = "skipped";
+      rows.push_back(r);
+    }
+    return rows;
+  };
+  EXPECT_TRUE(cycle_step_violations(cycle("ok", "succeeded")).empty());
+  EXPECT_TRUE(cycle_step_violations(cycle("failed-cleanly", "failed", 2)).empty());
+  auto promote_skipped = cycle("promote-skipped", "succeeded");
+  promote_skipped[kAutoPromote].status = "skipped";
+  EXPECT_TRUE(cycle_step_violations(promote_skipped).empty());
+
+  std::vector<std::vector<StepRow>> bad;
+  bad.push_back(cycle("missing", "succeeded"));
+  bad.back().erase(bad.back().begin() + 3);
+  bad.push_back(cycle("twice", "succeeded"));
+  bad.back().push_back(bad.back()[5]);
+  bad.push_back(cycle("swapped", "succeeded"));
+  std::swap(bad.back()[1].started_us, bad.back()[2].started_us);
+  bad.push_back(cycle("overlap", "succeeded"));
+  bad.back()[4].started_us = *bad.back()[3].finished_us - 1;
+  bad.push_back(cycle("renamed", "succeeded"));
+  bad.back()[6].name = "auto_retrain";
+  bad.push_back(cycle("ran-after-failure", "failed", 2));
+  bad.back()[3].started_us = 2000;
+  bad.push_back(cycle("pending-after-failure", "failed", 2));
+  bad.back()[5].status = "pending";
+  bad.push_back(cycle("failed-without-step", "failed"));
+  bad.push_back(cycle("succeeded-with-failure", "succeeded", 6));
+  bad.push_back(cycle("step-left-running", "failed", 1));
+  bad.back()[1].status = "running";
+  StepRow no_steps;  // a cycle row without any step row (the LEFT JOIN's nulls)
+  no_steps.cycle_key = "no-steps";
+  no_steps.cycle_status = "succeeded";
+  bad.push_back({no_steps});
+  std::vector<StepRow> all = cycle("ok", "succeeded");
+  for (const auto& rows : bad) {
+    const auto found = cycle_step_violations(rows);
+    ASSERT_EQ(found.size(), 1U) << rows.front().cycle_key;
+    EXPECT_TRUE(found[0].starts_with(rows.front().cycle_key + ": ")) << found[0];
+    all.insert(all.end(), rows.begin(), rows.end());
+  }
+  EXPECT_EQ(cycle_step_violations(all).size(), bad.size());
+}
+
+TEST(LearningCycleRecovery, MeasuresFromTheFaultToTheFirstSuccessAfterTheLastFailure) {
+  const SteadyTime t0{};
+  const auto at = [&](int ms) { return t0 + std::chrono::milliseconds(ms); };
+  const std::vector<std::pair<SteadyTime, bool>> outcomes = {
+      {at(900), true}, {at(1100), false}, {at(1500), true}, {at(2000), false}, {at(3500), true}};
+  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(1000), at(5000)), 2.5);
+  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(4000), at(5000)), 0.0);
+  EXPECT_FALSE(recovery_seconds({{at(1100), false}}, at(1000), at(5000)).has_value());
+}
+
+TEST_F(LearningCycleStress, EveryCycleRunsItsSevenStepsOnceInOrderUnderTraffic) {
+  const LearningSize s = size();
+  run_flow(plan("learning-cycle", s,
+                {"error_rate<1%", "cycle: p(95)<20s", "cycle_run: p(95)<5s", "predict: p(95)<500ms",
+                 "feedback: p(95)<500ms", "retried_attempts==0"}),
+           s, RetryPolicy{});
+}
+
+// Every service's database connections terminated (pg_terminate_backend) twice while cycles run
+// and feedback arrives: the pools drop the dead connections and open new ones. A cycle caught by
+// it fails cleanly (its later steps skipped, nothing left running), clients retrying with the same
+// cycle_key or event_id never make anything run or apply twice, nothing acknowledged is lost, and
+// requests succeed again within seconds (db_recovery_s, the slower of the two).
+TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNothing) {
+  Platform& platform = PlatformEnvironment::platform();
+  if (platform.database_dir().empty()) {
+    GTEST_SKIP() << "skipped: the database is external (GAUNTLET_DATABASE_URL); this test "
+                    "terminates its backends";
+  }
+  GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
+  const LearningSize s = size();
+  const std::int64_t kills = param("db_kills", {2, 2, 2}, 1, 2);
+  std::vector<SteadyTime> killed_at;
+  std::int64_t terminated = 0;
+  std::int64_t mid_cycle = 0;
+  SteadyTime load_end{};
+  const auto terminate = [&](const std::string& tag) {
+    const SteadyTime start = std::chrono::steady_clock::now();
+    pqxx::connection conn(platform.database_url());
+    for (std::int64_t k = 1; k <= kills; ++k) {
+      std::this_thread::sleep_until(start + s.duration * k / (kills + 1));
+      // Wait (briefly) for one of the test's cycles to be running, so the fault lands mid-cycle.
+      const SteadyTime wait_until = std::chrono::steady_clock::now() + 2s;
+      bool running = false;
+      while (!running && std::chrono::steady_clock::now() < wait_until) {
+        pqxx::read_transaction tx(conn);
+        running = tx.exec_params1(
+                        "SELECT count(*) FROM learning_cycles WHERE status = 'running' "
+                        "AND left(cycle_key, length($1)) = $1",
+                        tag)[0]
+                      .as<std::int64_t>() > 0;
+        tx.commit();
+        if (!running) std::this_thread::sleep_for(5ms);
+      }
+      terminated += terminate_service_connections(platform, conn);
+      killed_at.push_back(std::chrono::steady_clock::now());
+      if (running) ++mid_cycle;
+    }
+    load_end = start + s.duration + 60s;
+  };
+  RunOptions options;
+  options.label = "db_connections_terminated";
+  // Errors are expected right after each termination; integrity is not negotiable, and the
+  // recovery is a figure of its own (missing, and so failing, when requests never succeeded again).
+  Plan p = plan("learning-cycle-db-terminated", s,
+                {"error_rate<20%", "cycle: p(95)<30s", "predict: p(95)<2s", "feedback: p(95)<2s",
+                 "db_backends_terminated>=1", "db_recovery_s<10"});
+  for (const char* f : {"db_backends_terminated", "db_terminations_mid_cycle", "db_recovery_s"}) {
+    p.metrics.push_back({f, MetricKind::kFigure});
+  }
+  run_flow(p, s, RetryPolicy{.retry_failures = true}, terminate, options, [&] {
+    std::vector<Figure> out{{"db_backends_terminated", static_cast<double>(terminated), {}},
+                            {"db_terminations_mid_cycle", static_cast<double>(mid_cycle), {}}};
+    const auto outcomes = outcomes_.sorted();
+    std::optional<double> worst = 0.0;
+    for (std::size_t k = 0; k < killed_at.size() && worst; ++k) {
+      const SteadyTime until = k + 1 < killed_at.size() ? killed_at[k + 1] : load_end;
+      const auto r = recovery_seconds(outcomes, killed_at[k], until);
+      worst = r ? std::optional(std::max(*worst, *r)) : std::nullopt;
+    }
+    if (!killed_at.empty() && worst) out.push_back({"db_recovery_s", *worst, {}});
+    return out;
+  });
+}
+
+}  // namespace
+}  // namespace gauntlet
