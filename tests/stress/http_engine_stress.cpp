@@ -82,15 +82,22 @@ class HttpEngineStress : public StressFixture {
     const Outcome out =
         run_engine(options, RequestSource::fixed({"GET", server.url("/ok"), {}, {}}));
     keep_result(std::to_string(static_cast<int>(rate_per_s)) + "_per_s_" + out.stats.engine, out);
-    const double ratio = out.stats.achieved_rate_per_s / rate_per_s;
     RecordProperty("achieved_rate_per_s", std::to_string(out.stats.achieved_rate_per_s));
     RecordProperty("scheduling_lag_p99_us",
                    std::to_string(out.stats.scheduling_lag.value_at_percentile(99)));
+    EXPECT_DOUBLE_EQ(out.stats.requested_rate_per_s, rate_per_s);
+    EXPECT_EQ(out.metrics.iteration.ok, out.stats.sent);
+    // A sanitizer build is several times slower (ASan's is also unoptimised): the rate it reaches
+    // measures the instrumentation, so there the run is kept for what the sanitizer checks in the
+    // engine under load, and the rate bounds are left to the release build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    RecordProperty("rate_checked", "no: sanitizer build");
+#else
+    const double ratio = out.stats.achieved_rate_per_s / rate_per_s;
     EXPECT_NEAR(ratio, 1.0, 0.01) << "achieved " << out.stats.achieved_rate_per_s << "/s of "
                                   << rate_per_s << "/s; " << out.stats.bottleneck_reason;
-    EXPECT_DOUBLE_EQ(out.stats.requested_rate_per_s, rate_per_s);
     EXPECT_EQ(out.stats.dropped, 0);
-    EXPECT_EQ(out.metrics.iteration.ok, out.stats.sent);
+#endif
   }
 };
 

@@ -124,7 +124,6 @@ class EngineLoop final : private TransferSink {
   std::vector<Slot> slots_;
   std::vector<int> free_;
   std::vector<epoll_event> events_;
-  std::unique_ptr<Transport> transport_;  // after slots_: destroyed first
 
   RecorderShard* shard_ = nullptr;
   EngineStats stats_;
@@ -142,6 +141,10 @@ class EngineLoop final : private TransferSink {
   std::optional<WaitQueue> waiting_;
   std::int64_t arrival_index_ = 0;
   std::optional<time_point> next_arrival_;
+
+  // Last, so destroyed first: while it closes its connections (libcurl calls back into it then),
+  // the epoll set and everything it reports into through the sink are still whole.
+  std::unique_ptr<Transport> transport_;
 };
 
 }  // namespace gauntlet

@@ -9,8 +9,12 @@
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "gauntlet/process/http_probe.hpp"
 #include "gauntlet/process/orphan_guard.hpp"
@@ -56,6 +60,31 @@ struct ChildSetup : bp::extend::handler {
   void on_success(Executor& exec) const {
     // Also from the parent, so that a signal sent right after start() reaches the group.
     ::setpgid(exec.pid, exec.pid);
+  }
+};
+
+// The child's environment as execve takes it: the parent's entries, with the keys of `overrides`
+// replaced, then those keys. Built here rather than with bp::environment's operator[]: its lookup
+// in Boost 1.74 compares "KEY=" against every entry with memcmp over the key's length, reading
+// past the end of entries shorter than the key (a heap-buffer-overflow under ASan).
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> out;
+  for (char** e = ::environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view key = entry.substr(0, entry.find('='));
+    if (overrides.find(std::string(key)) == overrides.end()) out.emplace_back(entry);
+  }
+  for (const auto& [key, value] : overrides) out.push_back(key + "=" + value);
+  return out;
+}
+
+// Hands execve our environment instead of the parent's (it runs before the fork).
+struct ChildEnvironment : bp::extend::handler {
+  char** env;
+
+  template <class Executor>
+  void on_setup(Executor& exec) const {
+    exec.env = env;
   }
 };
 
@@ -113,11 +142,14 @@ void ServiceProcess::start() {
                        command_line());
   }
   const int log_fd = open_log();
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [key, value] : options_.env) env[key] = value;
+  std::vector<std::string> env = child_environment(options_.env);
+  std::vector<char*> env_ptrs;
+  env_ptrs.reserve(env.size() + 1);
+  for (std::string& entry : env) env_ptrs.push_back(entry.data());
+  env_ptrs.push_back(nullptr);
   try {
-    auto child = bp::child(bp::exe = options_.executable.string(), bp::args = options_.args, env,
-                           ChildSetup{{}, log_fd});
+    auto child = bp::child(bp::exe = options_.executable.string(), bp::args = options_.args,
+                           ChildEnvironment{{}, env_ptrs.data()}, ChildSetup{{}, log_fd});
     child_ = std::make_unique<Child>(Child{std::move(child), false, {}});
   } catch (const std::system_error& e) {
     ::close(log_fd);

@@ -107,6 +107,31 @@ TEST_F(ServiceProcessTest, KeepsTheParentEnvironment) {
   EXPECT_TRUE(log_contains(process, "got inherited-value"));
 }
 
+// Boost.Process 1.74's environment lookup compared "KEY=" over the key's whole length against
+// every entry, reading past the end of shorter ones (ASan: heap-buffer-overflow in
+// basic_environment_impl::find). Entries shorter than the overriding key, one of them a prefix of
+// it, must pass through untouched, and an overridden key must appear once, with its new value.
+TEST_F(ServiceProcessTest, OverridesLongKeysAmongShortEntriesOfTheParentEnvironment) {
+  const std::string long_key = "GAUNTLET_TEST_A_KEY_LONGER_THAN_EVERY_SHORT_ENTRY_OF_THE_PARENT";
+  ::setenv("A", "1", 1);
+  ::setenv("GAUNTLET_TEST", "short", 1);  // a prefix of long_key, and shorter than it
+  ::setenv(long_key.c_str(), "from-parent", 1);
+  auto options = script("envlong", "env");
+  options.env = {{long_key, "from-options"}, {"B", "2"}};
+  ServiceProcess process(options);
+  process.start();
+  ASSERT_TRUE(process.wait_for_exit(kSoon).has_value());
+  ::unsetenv("A");
+  ::unsetenv("GAUNTLET_TEST");
+  ::unsetenv(long_key.c_str());
+  const std::string log = read_file(process.options().log_path);
+  EXPECT_NE(log.find("\nA=1\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nB=2\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nGAUNTLET_TEST=short\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("\n" + long_key + "=from-options\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find(long_key + "=from-parent"), std::string::npos) << log;
+}
+
 TEST_F(ServiceProcessTest, ReportsTheExitCode) {
   ServiceProcess process(script("exit7", "exit 7"));
   process.start();
