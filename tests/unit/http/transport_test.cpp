@@ -14,17 +14,19 @@
 #include <string>
 #include <vector>
 
+#include "../../../harness/src/http/curl_transport.hpp"    // internal to the http module
 #include "../../../harness/src/http/engine_transport.hpp"  // internal to the http module
+#include "../../../harness/src/http/native_transport.hpp"  // internal to the http module
 #include "gauntlet/http/curl_handles.hpp"
 #include "gauntlet/unique_fd.hpp"
-#include "test_server.hpp"
+#include "support/test_server.hpp"
 
 namespace gauntlet {
 namespace {
 
 using namespace std::chrono_literals;
 using http_test::TestServer;
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 struct CountingSink final : TransferSink {
   std::vector<int> reported;  // slots, in report order
@@ -51,13 +53,13 @@ class TransportTest : public ::testing::TestWithParam<Kind> {
 
   // What the engine loop does, without it: waits for events and hands them over, then the
   // timers, then flush(); until `done` or `bound` has passed.
-  void dispatch(Transport& t, const std::function<bool()>& done, SteadyClock::duration bound) {
-    const auto until = SteadyClock::now() + bound;
+  void dispatch(Transport& t, const std::function<bool()>& done, Steady::duration bound) {
+    const auto until = Steady::now() + bound;
     std::array<epoll_event, 64> events{};
-    while (!done() && SteadyClock::now() < until) {
+    while (!done() && Steady::now() < until) {
       const int n = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), 10);
       for (int i = 0; i < n; ++i) t.on_event(events[i].data.u64, events[i].events);
-      const auto now = SteadyClock::now();
+      const auto now = Steady::now();
       if (t.deadline() <= now) t.on_time(now);
       t.flush();
     }
