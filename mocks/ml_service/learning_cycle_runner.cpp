@@ -253,6 +253,19 @@ bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
 
 void LearningCycleRunner::finish(std::int64_t cycle_id, const std::optional<std::string>& error) {
   in_http_transaction(pool_, [&](pqxx::work& tx) {
+    if (error) {
+      // The step that failed may not have been marked so: when the database connection dies,
+      // the step's own "failed" update fails too. The first step that did not finish is then the
+      // one that failed; found by the learning-cycle stress test under pg_terminate_backend.
+      tx.exec_params(
+          "UPDATE learning_cycle_steps SET status = 'failed', finished_at = now(), "
+          "  detail = jsonb_build_object('error', $2::text) "
+          "WHERE cycle_id = $1 AND NOT EXISTS (SELECT 1 FROM learning_cycle_steps "
+          "    WHERE cycle_id = $1 AND status = 'failed') "
+          "  AND step_index = (SELECT min(step_index) FROM learning_cycle_steps "
+          "    WHERE cycle_id = $1 AND status IN ('pending', 'running'))",
+          cycle_id, *error);
+    }
     tx.exec_params(
         "UPDATE learning_cycle_steps SET status = 'skipped' "
         "WHERE cycle_id = $1 AND status = 'pending'",

@@ -407,12 +407,22 @@ void HttpServer::Impl::record(const Request& req, int status, double seconds) {
                  {{"kind", "server_error"}})
         .inc();
   }
-  if (logger.enabled(LogLevel::kDebug)) {
-    logger.debug("request", {{"method", req.method},
-                             {"target", req.target},
-                             {"status", status},
-                             {"latency_ms", seconds * 1000},
-                             {"remote", req.remote_address}});
+  // A request that carries a request id (every call the gateway forwards does) is logged at info
+  // with it, so that one request can be followed through every service's log; others at debug.
+  const std::string request_id = req.headers.get("X-Request-Id");
+  const LogLevel level = request_id.empty() ? LogLevel::kDebug : LogLevel::kInfo;
+  if (logger.enabled(level)) {
+    json fields = {{"method", req.method},
+                   {"target", req.target},
+                   {"status", status},
+                   {"latency_ms", seconds * 1000},
+                   {"remote", req.remote_address}};
+    if (!request_id.empty()) fields["request_id"] = request_id;
+    if (level == LogLevel::kInfo) {
+      logger.info("request", fields);
+    } else {
+      logger.debug("request", fields);
+    }
   }
 }
 
