@@ -117,7 +117,7 @@ class Mix {
         std::lock_guard lock(mix.mutex_);
         mix.sent_.push_back({service, id});
       }
-      if (mix.observer_) mix.observer_(service, r, started);
+      if (mix.observer_) mix.observer_(service, method, r, started);
       return r;
     }
 
@@ -131,8 +131,10 @@ class Mix {
   };
 
  public:
-  // Called with every answer of every call: the backend, the answer, when the call started.
-  using Observer = std::function<void(Service, const Response&, SteadyClock::time_point)>;
+  // Called with every answer of every call: the backend, the method, the answer, when the call
+  // started.
+  using Observer =
+      std::function<void(Service, std::string_view, const Response&, SteadyClock::time_point)>;
 
   Mix(const Platform& platform, const TestCampaign& campaign, Ledger& ledger, std::string tag,
       std::int64_t vus, std::int64_t write_every, std::int64_t request_id_every)
@@ -145,6 +147,8 @@ class Mix {
         state_(static_cast<std::size_t>(vus)) {}
 
   void observe(Observer observer) { observer_ = std::move(observer); }
+  // Every iteration queues an ad change (instead of every write_every-th).
+  void write_every_ad_change() { every_ad_change_ = true; }
 
   void iteration(IterationContext& ctx, Client& client) {
     VuState& st = state_.at(static_cast<std::size_t>(ctx.vu_id()));
@@ -183,7 +187,7 @@ class Mix {
       }
     });
     ctx.step("meta-publisher", [&] {
-      if (write || st.ad_change_id.empty()) {
+      if (write || every_ad_change_ || st.ad_change_id.empty()) {
         st.ad_change_id =
             queue_ad_change(ctx, call, ctx.iteration() % 2 == 0 ? "active" : "paused");
       } else {
@@ -276,6 +280,7 @@ class Mix {
   const std::int64_t request_id_every_;
   std::vector<VuState> state_;  // by virtual user; each touched by its own thread only
   Observer observer_;
+  bool every_ad_change_ = false;
   mutable std::mutex mutex_;
   std::vector<SentId> sent_;
 };
@@ -355,10 +360,11 @@ class ServiceCommunicationStress : public StressFixture {
 // was acknowledged is applied once.
 TEST_F(ServiceCommunicationStress, AllBackendsThroughTheGatewayHoldLatency) {
   const MixSize s = size();
-  run_mix(plan("service-communication", s,
-               {"error_rate<1%", "drive-intel: p(95)<1s", "video-agent: p(95)<1s",
-                "meta-publisher: p(95)<1s", "ml-service: p(95)<1s", "titan-core: p(95)<1s"}),
-          s, {});
+  run_mix(
+      plan("service-communication", s,
+           {"error_rate<1%", "drive-intel: p(95)<500ms", "video-agent: p(95)<500ms",
+            "meta-publisher: p(95)<500ms", "ml-service: p(95)<500ms", "titan-core: p(95)<500ms"}),
+      s, {});
 }
 
 // A sample of the calls carry their own X-Request-Id; after the load, each id must be in the log
@@ -429,20 +435,21 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
 
   MixHooks hooks;
   hooks.before = [&](Mix& mix) {
-    mix.observe([&](Service service, const Response& r, SteadyClock::time_point started) {
-      if (service != Service::kTitanCore) return;
-      if (r.status == 503) {
-        const bool open = r.body.find("circuit open") != std::string::npos;
-        // Counted per answer; the iteration's step counts the failure itself.
-        (open ? circuit_open_answers : backend_503_answers).fetch_add(1);
-      }
-      const std::int64_t off = fault_off_ns.load();
-      if (r.status >= 200 && r.status < 300 && off >= 0 && (started - origin).count() >= off) {
-        const std::int64_t end = (SteadyClock::now() - origin).count();
-        std::int64_t expected = -1;
-        first_ok_after_ns.compare_exchange_strong(expected, end);
-      }
-    });
+    mix.observe(
+        [&](Service service, std::string_view, const Response& r, SteadyClock::time_point started) {
+          if (service != Service::kTitanCore) return;
+          if (r.status == 503) {
+            const bool open = r.body.find("circuit open") != std::string::npos;
+            // Counted per answer; the iteration's step counts the failure itself.
+            (open ? circuit_open_answers : backend_503_answers).fetch_add(1);
+          }
+          const std::int64_t off = fault_off_ns.load();
+          if (r.status >= 200 && r.status < 300 && off >= 0 && (started - origin).count() >= off) {
+            const std::int64_t end = (SteadyClock::now() - origin).count();
+            std::int64_t expected = -1;
+            first_ok_after_ns.compare_exchange_strong(expected, end);
+          }
+        });
   };
   hooks.during = [&](Mix&) {
     Client admin;
@@ -557,14 +564,35 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   std::optional<double> recovery_s;
   bool stopped = false;
   StoppedProcess guard;  // declared before the run: resumed even if the run throws
+  const auto origin = SteadyClock::now();
+  std::atomic<std::int64_t> stopped_ns{-1};
+  std::atomic<std::int64_t> resumed_ns{-1};
+  // Ad change POSTs the stall held (sent before the resume, answered after the stop) and that
+  // were acknowledged anyway: the writes whose fate the integrity check is about.
+  std::atomic<std::int64_t> held_writes{0};
 
   MixHooks hooks;
+  hooks.before = [&](Mix& mix) {
+    mix.write_every_ad_change();
+    mix.observe([&](Service service, std::string_view method, const Response& r,
+                    SteadyClock::time_point started) {
+      if (service != Service::kMetaPublisher || method != "POST") return;
+      if (r.status != 202 && r.status != 200) return;
+      const std::int64_t stop = stopped_ns.load();
+      const std::int64_t resume = resumed_ns.load();
+      const std::int64_t sent = (started - origin).count();
+      const std::int64_t answered = (SteadyClock::now() - origin).count();
+      if (stop >= 0 && answered > stop && (resume < 0 || sent < resume)) held_writes.fetch_add(1);
+    });
+  };
   hooks.during = [&](Mix& mix) {
     std::this_thread::sleep_for(stall_at);
     stopped = guard.stop(platform.pid(Service::kMetaPublisher));
     if (!stopped) return;
+    stopped_ns = (SteadyClock::now() - origin).count();
     std::this_thread::sleep_for(stall_for);
     const auto resumed_at = SteadyClock::now();
+    resumed_ns = (resumed_at - origin).count();
     if (!guard.resume()) return;
     // A fresh call, made after the resume: read back an ad change the load queued.
     std::string id;
@@ -589,11 +617,13 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
     std::vector<Figure> out;
     if (stopped) out.push_back({"meta_publisher_stopped_s", seconds(stall_for), {}});
     if (recovery_s) out.push_back({"meta_publisher_recovery_s", *recovery_s, {}});
+    out.push_back({"ad_changes_held", static_cast<double>(held_writes.load()), {}});
     return out;
   };
   Plan p = plan("service-communication-meta-publisher-stalled", s,
-                {"error_rate<5%", "ad_changes_queued>=1", "meta_publisher_stopped_s>0",
-                 "meta_publisher_recovery_s<2"});
+                {"error_rate<5%", "ad_changes_queued>=1", "ad_changes_held>=1",
+                 "meta_publisher_stopped_s>0", "meta_publisher_recovery_s<2"});
+  p.metrics.push_back({"ad_changes_held", MetricKind::kFigure});
   p.metrics.push_back({"meta_publisher_stopped_s", MetricKind::kFigure});
   p.metrics.push_back({"meta_publisher_recovery_s", MetricKind::kFigure});
   RunOptions options;
