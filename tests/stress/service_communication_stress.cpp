@@ -137,18 +137,34 @@ class Mix {
       std::function<void(Service, std::string_view, const Response&, SteadyClock::time_point)>;
 
   Mix(const Platform& platform, const TestCampaign& campaign, Ledger& ledger, std::string tag,
-      std::int64_t vus, std::int64_t write_every, std::int64_t request_id_every)
+      std::int64_t vus, std::int64_t write_every, double ad_changes_per_s,
+      std::int64_t request_id_every)
       : gateway_(platform.url(Service::kGateway)),
         campaign_(campaign),
         ledger_(ledger),
         tag_(std::move(tag)),
         write_every_(write_every),
         request_id_every_(request_id_every),
-        state_(static_cast<std::size_t>(vus)) {}
+        state_(static_cast<std::size_t>(vus)),
+        ad_changes_per_s_(ad_changes_per_s) {}
 
   void observe(Observer observer) { observer_ = std::move(observer); }
-  // Every iteration queues an ad change (instead of every write_every-th).
-  void write_every_ad_change() { every_ad_change_ = true; }
+
+  // Ad changes are paced for the whole run: meta-publisher applies them at --rate-per-s (20/s by
+  // default), and a faster stream would leave a backlog the drain counts as stuck. A virtual user
+  // queues one when the run is behind ad_changes_per_s (so after a stall, the first calls are
+  // writes), and always for its first.
+  bool take_ad_change_slot(bool force) {
+    const auto now = SteadyClock::now();
+    SteadyClock::time_point expected{};
+    started_.compare_exchange_strong(expected, now);
+    const double allowed = 1 + seconds(now - started_.load()) * ad_changes_per_s_;
+    std::int64_t queued = ad_change_slots_.load();
+    while (force || static_cast<double>(queued) < allowed) {
+      if (ad_change_slots_.compare_exchange_weak(queued, queued + 1)) return true;
+    }
+    return false;
+  }
 
   void iteration(IterationContext& ctx, Client& client) {
     VuState& st = state_.at(static_cast<std::size_t>(ctx.vu_id()));
@@ -187,9 +203,9 @@ class Mix {
       }
     });
     ctx.step("meta-publisher", [&] {
-      if (write || every_ad_change_ || st.ad_change_id.empty()) {
+      if (take_ad_change_slot(st.ad_change_id.empty())) {
         st.ad_change_id =
-            queue_ad_change(ctx, call, ctx.iteration() % 2 == 0 ? "active" : "paused");
+            queue_ad_change(&ctx, call, ctx.iteration() % 2 == 0 ? "active" : "paused");
       } else {
         call.json_answer(Service::kMetaPublisher, "GET", "/api/v1/ad-changes/" + st.ad_change_id,
                          nullptr, 200);
@@ -237,7 +253,11 @@ class Mix {
   // Queues an ad change with an id of its own and sends it again (same id) until the platform
   // acknowledges it, at most `attempts` times: a call that timed out may or may not have been
   // taken, and only a repeat of the same id can tell without making a second change.
-  std::string queue_ad_change(IterationContext& ctx, Call& call, const char* status,
+  // Queues an ad change with an id of its own and sends it again (same id) until the platform
+  // acknowledges it, at most `attempts` times: a call that timed out may or may not have been
+  // taken, and only a repeat of the same id can tell without making a second change. Throws
+  // StepFailure when it was not acknowledged. `ctx` may be null (a write outside the load).
+  std::string queue_ad_change(IterationContext* ctx, Call& call, const char* status,
                               int attempts = 3) {
     const std::string id = uuid4();
     const json body = {{"change_id", id},
@@ -253,13 +273,27 @@ class Mix {
                             "ad change acknowledged as " + change.value("id", "") + ", sent " + id);
         }
         ledger_.append(ledger_kind::kAdChange, id);
-        ctx.count("ad_changes_queued");
+        if (ctx) ctx->count("ad_changes_queued");
         return id;
       }
-      if (attempt >= attempts || ctx.stop_requested() || (r.status >= 400 && r.status < 500)) {
+      if (attempt >= attempts || (ctx && ctx->stop_requested()) ||
+          (r.status >= 400 && r.status < 500)) {
         expect_json(r, 202, "POST /api/v1/ad-changes");  // throws with the answer's class
       }
-      ctx.count("ad_change_resends");
+      if (ctx) ctx->count("ad_change_resends");
+    }
+  }
+
+  // An ad change queued from outside the load (a fault's own writes, e.g. sent while a service
+  // is stopped), sent and resent as the load's are. True when acknowledged (it is then in the
+  // ledger).
+  bool queue_ad_change_outside(Client& client, const char* status) {
+    Call call{*this, client, {}};
+    try {
+      queue_ad_change(nullptr, call, status);
+      return true;
+    } catch (const std::exception&) {
+      return false;  // not acknowledged: if it was applied anyway, it counts as unexpected
     }
   }
 
@@ -280,7 +314,9 @@ class Mix {
   const std::int64_t request_id_every_;
   std::vector<VuState> state_;  // by virtual user; each touched by its own thread only
   Observer observer_;
-  bool every_ad_change_ = false;
+  const double ad_changes_per_s_;
+  std::atomic<SteadyClock::time_point> started_{};
+  std::atomic<std::int64_t> ad_change_slots_{0};
   mutable std::mutex mutex_;
   std::vector<SentId> sent_;
 };
@@ -288,7 +324,8 @@ class Mix {
 struct MixSize {
   std::int64_t vus = 1;
   std::chrono::nanoseconds duration{0};
-  std::int64_t write_every = 1;
+  std::int64_t write_every = 1;  // drive-intel, video-agent, ml-service, titan-core
+  double ad_changes_per_s = 1;   // meta-publisher
 };
 
 // What a test adds to the load: set-up of the mix (an observer), a fault on a thread of its own
@@ -304,7 +341,8 @@ class ServiceCommunicationStress : public StressFixture {
  protected:
   MixSize size() {
     return {param("vus", {4, 8, 32}, 1, 256), param("duration", {6s, 30s, 10min}, 1s, 24h),
-            param("write_every", {3, 3, 3}, 1, 1000)};
+            param("write_every", {3, 3, 3}, 1, 1000),
+            number_param("ad_changes_per_s", {10, 10, 15}, 0.1, 1000)};
   }
 
   // The thresholds every run holds: integrity of what was acknowledged and the server gates, on
@@ -335,7 +373,8 @@ class ServiceCommunicationStress : public StressFixture {
     const TestCampaign campaign = create_test_campaign(platform, tag);
     Ledger ledger(tag, 4096);
     VuClients clients(s.vus, platform.seed().authorization());
-    Mix mix(platform, campaign, ledger, tag, s.vus, s.write_every, hooks.request_id_every);
+    Mix mix(platform, campaign, ledger, tag, s.vus, s.write_every, s.ad_changes_per_s,
+            hooks.request_id_every);
     if (hooks.before) hooks.before(mix);
     ServerGates gates(platform);
     std::jthread fault;
@@ -561,6 +600,7 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   // Below the gateway's --downstream-timeout-ms (10 s): a call held longer is answered 504 and
   // may still be applied after the resume (then counted as unexpected, not lost).
   const auto stall_for = param("stall_for", {3s, 6s, 8s}, 1ms, 1h);
+  const std::int64_t held_n = param("held_writes", {4, 8, 8}, 1, 100);
   std::optional<double> recovery_s;
   bool stopped = false;
   StoppedProcess guard;  // declared before the run: resumed even if the run throws
@@ -573,7 +613,6 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
 
   MixHooks hooks;
   hooks.before = [&](Mix& mix) {
-    mix.write_every_ad_change();
     mix.observe([&](Service service, std::string_view method, const Response& r,
                     SteadyClock::time_point started) {
       if (service != Service::kMetaPublisher || method != "POST") return;
@@ -590,6 +629,16 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
     stopped = guard.stop(platform.pid(Service::kMetaPublisher));
     if (!stopped) return;
     stopped_ns = (SteadyClock::now() - origin).count();
+    // Writes sent while it is stopped, each on a thread of its own: every one is held by the
+    // stall. Declared here, they are joined when this function returns, after the resume below.
+    std::vector<std::jthread> writers;
+    for (std::int64_t i = 0; i < held_n; ++i) {
+      writers.emplace_back([&] {
+        Client client(ClientOptions{.timeout = 30s});
+        client.set_default_header({"Authorization", platform.seed().authorization()});
+        mix.queue_ad_change_outside(client, "paused");
+      });
+    }
     std::this_thread::sleep_for(stall_for);
     const auto resumed_at = SteadyClock::now();
     resumed_ns = (resumed_at - origin).count();
@@ -620,9 +669,10 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
     out.push_back({"ad_changes_held", static_cast<double>(held_writes.load()), {}});
     return out;
   };
-  Plan p = plan("service-communication-meta-publisher-stalled", s,
-                {"error_rate<5%", "ad_changes_queued>=1", "ad_changes_held>=1",
-                 "meta_publisher_stopped_s>0", "meta_publisher_recovery_s<2"});
+  Plan p =
+      plan("service-communication-meta-publisher-stalled", s,
+           {"error_rate<5%", "ad_changes_queued>=1", "ad_changes_held>=" + std::to_string(held_n),
+            "meta_publisher_stopped_s>0", "meta_publisher_recovery_s<2"});
   p.metrics.push_back({"ad_changes_held", MetricKind::kFigure});
   p.metrics.push_back({"meta_publisher_stopped_s", MetricKind::kFigure});
   p.metrics.push_back({"meta_publisher_recovery_s", MetricKind::kFigure});
