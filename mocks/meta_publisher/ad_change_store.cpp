@@ -15,6 +15,9 @@ namespace {
 
 using nlohmann::json;
 
+// "meta" in ASCII: the advisory lock meta-publisher's claims serialize on.
+constexpr int kClaimLockKey = 0x6d657461;
+
 bool positive_int(const json& p, const char* field, std::int64_t min) {
   return p.contains(field) && p[field].is_number_integer() && p[field].get<std::int64_t>() >= min;
 }
@@ -146,6 +149,12 @@ AdChangeEnqueued AdChangeStore::enqueue(const AdChangeRequest& request) {
 std::optional<ClaimedChange> AdChangeStore::claim(const std::string& worker,
                                                   std::chrono::milliseconds lease) {
   return in_transaction(pool_, [&](pqxx::work& tx) -> std::optional<ClaimedChange> {
+    // Claims take turns. Without this, two workers whose statements start together both see no
+    // active lease on a campaign and each take one of its changes (SKIP LOCKED skips the other's
+    // row, not its campaign): two budget steps from the same base. Under READ COMMITTED the
+    // UPDATE below takes its snapshot after the lock, so it sees every lease committed before.
+    // The two-key form keeps this lock apart from the single-key change-id locks.
+    tx.exec_params("SELECT pg_advisory_xact_lock($1, 0)", kClaimLockKey);
     const pqxx::result r = tx.exec_params(
         "UPDATE pending_ad_changes p SET locked_by = $1, locked_until = now() + $2 * interval '1 "
         "millisecond', "

@@ -4,7 +4,8 @@
 // short transaction on a pooled connection.
 //
 // Claims are leases: FOR UPDATE SKIP LOCKED picks a due row whose lease is free or expired, and
-// sets locked_by/locked_until; every later write is conditional on still holding the lease. The
+// sets locked_by/locked_until; every later write is conditional on still holding the lease.
+// Claims take turns on one advisory lock, so a campaign never has two changes leased at once. The
 // final move to history (or to the dead letters) deletes the pending row in the same transaction,
 // under a per-change advisory lock that enqueue also takes, so a change is recorded once even
 // when a client re-submits it while it is being applied.

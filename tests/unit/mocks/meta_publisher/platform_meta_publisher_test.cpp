@@ -3,9 +3,11 @@
 // throttling is waited out (not hot-looped), and failing changes end in the dead letters.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <pqxx/pqxx>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "gauntlet/mocks/http_client.hpp"
 #include "gauntlet/mocks/http_server.hpp"
@@ -152,6 +154,36 @@ TEST_F(SafeExecutorDbTest, ABudgetMovesInCappedStepsUntilItReachesTheTarget) {
   }
   EXPECT_GE(steps, 4);  // 10000 -> 40000 at +50% per step needs at least 4
   EXPECT_EQ(previous, 40'000);
+}
+
+// Workers claiming at the same instant must not take two changes of one campaign: both would
+// step the budget from the same base, and the second would apply a step beyond the cap.
+TEST_F(SafeExecutorDbTest, ConcurrentClaimsNeverTakeTwoChangesOfOneCampaign) {
+  constexpr int kClaimers = 6;
+  int campaigns_with_two_leases = 0;
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < kClaimers / 2; ++i) {
+      const std::int64_t c = published_campaign(std::to_string(700 + round * 10 + i));
+      enqueue(c, "budget", {{"daily_budget_cents", 12'000}});
+      enqueue(c, "budget", {{"daily_budget_cents", 8'000}});
+    }
+    std::atomic<int> ready{0};
+    std::vector<std::thread> claimers;
+    for (int t = 0; t < kClaimers; ++t) {
+      claimers.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < kClaimers) std::this_thread::yield();
+        store_->claim("claimer-" + std::to_string(t), 60s);
+      });
+    }
+    for (auto& t : claimers) t.join();
+    campaigns_with_two_leases += static_cast<int>(
+        scalar("SELECT count(*) FROM (SELECT campaign_id FROM pending_ad_changes "
+               "WHERE locked_until > now() GROUP BY campaign_id HAVING count(*) > 1) x"));
+    run("UPDATE pending_ad_changes SET locked_by = NULL, locked_until = NULL, "
+        "next_attempt_at = now() + interval '1 day'");
+  }
+  EXPECT_EQ(campaigns_with_two_leases, 0);
 }
 
 TEST_F(SafeExecutorDbTest, MetaThrottlingIsWaitedOutNotHotLooped) {
