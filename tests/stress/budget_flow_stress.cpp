@@ -34,6 +34,7 @@
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
+#include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
 #include "fixtures/server_gates.hpp"
@@ -125,17 +126,10 @@ class BudgetFlowStress : public StressFixture {
     Plan p{.name = name,
            .model = ClosedModel{.vus = s.vus, .duration = s.duration, .think_time = s.think},
            .thresholds = std::move(thresholds)};
-    for (const char* t : {"lost==0", "duplicated==0", "unexpected==0", "stuck==0", "audit_gaps==0",
-                          "allocation_sum_mismatch==0", "budget_steps_over_cap==0",
+    add_platform_checks(p, PlatformEnvironment::platform());
+    for (const char* t : {"allocation_sum_mismatch==0", "budget_steps_over_cap==0",
                           "meta_budget_mismatch==0", "budget_changes_queued>=1"}) {
       p.thresholds.emplace_back(t);
-    }
-    for (const std::string& t : kDefaultServerThresholds) p.thresholds.push_back(t);
-    for (std::string_view n : kIntegrityFigureNames) {
-      p.metrics.push_back({std::string(n), MetricKind::kFigure});
-    }
-    for (const std::string& n : server_figure_names(PlatformEnvironment::platform())) {
-      p.metrics.push_back({n, MetricKind::kFigure});
     }
     p.metrics.push_back({"budget_steps_over_cap", MetricKind::kFigure});
     p.metrics.push_back({"meta_budget_mismatch", MetricKind::kFigure});

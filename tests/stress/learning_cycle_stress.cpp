@@ -35,6 +35,7 @@
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
+#include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
 #include "fixtures/server_gates.hpp"
@@ -329,17 +330,13 @@ class LearningCycleStress : public StressFixture {
     Plan p{.name = name,
            .model = ClosedModel{.vus = s.cycle_vus + s.traffic_vus, .duration = s.duration},
            .thresholds = std::move(thresholds)};
-    for (const char* t : {"lost==0", "duplicated==0", "unexpected==0", "stuck==0",
-                          "cycle_steps_out_of_order==0", "cycles_acknowledged>=1",
+    // No ad changes in this flow: no audit_gaps threshold.
+    static constexpr std::array<std::string_view, 4> kZero = {"lost", "duplicated", "unexpected",
+                                                              "stuck"};
+    add_platform_checks(p, PlatformEnvironment::platform(), kZero);
+    for (const char* t : {"cycle_steps_out_of_order==0", "cycles_acknowledged>=1",
                           "feedback_applied>=1", "cycle_repeats>=1", "cycle_repeat_reran==0"}) {
       p.thresholds.emplace_back(t);
-    }
-    for (const std::string& t : kDefaultServerThresholds) p.thresholds.push_back(t);
-    for (std::string_view n : kIntegrityFigureNames) {
-      p.metrics.push_back({std::string(n), MetricKind::kFigure});
-    }
-    for (const std::string& n : server_figure_names(PlatformEnvironment::platform())) {
-      p.metrics.push_back({n, MetricKind::kFigure});
     }
     p.metrics.push_back({"cycle_steps_out_of_order", MetricKind::kFigure});
     for (const char* c : {"cycles_acknowledged", "cycles_failed", "cycle_conflicts",

@@ -28,6 +28,7 @@
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
+#include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
 #include "fixtures/server_gates.hpp"
@@ -347,17 +348,7 @@ class ServiceCommunicationStress : public StressFixture {
     Plan p{.name = name,
            .model = ClosedModel{.vus = s.vus, .duration = s.duration},
            .thresholds = std::move(thresholds)};
-    for (const char* t :
-         {"lost==0", "duplicated==0", "unexpected==0", "stuck==0", "audit_gaps==0"}) {
-      p.thresholds.emplace_back(t);
-    }
-    for (const std::string& t : kDefaultServerThresholds) p.thresholds.push_back(t);
-    for (std::string_view n : kIntegrityFigureNames) {
-      p.metrics.push_back({std::string(n), MetricKind::kFigure});
-    }
-    for (const std::string& n : server_figure_names(PlatformEnvironment::platform())) {
-      p.metrics.push_back({n, MetricKind::kFigure});
-    }
+    add_platform_checks(p, PlatformEnvironment::platform());
     p.metrics.push_back({"ad_changes_queued", MetricKind::kCounter});
     p.metrics.push_back({"ad_change_resends", MetricKind::kCounter});
     return p;
