@@ -175,7 +175,8 @@ void EmbeddedPostgres::Impl::write_settings() const {
       << "synchronous_commit = " << (options.synchronous_commit ? "on" : "off") << "\n"
       << "logging_collector = off\n"
       << "log_line_prefix = '%m [%p] %q%u@%d '\n"
-      << "log_lock_waits = on\n";
+      << "log_lock_waits = on\n"
+      << "log_temp_files = 0\n";  // every temporary file, so a test can count its own
   for (const auto& [name, value] : options.settings) {
     out << name << " = " << quote_setting(value) << "\n";
   }
