@@ -1,5 +1,7 @@
 #include "learning_cycle_runner.hpp"
 
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "gauntlet/mocks/ctr_model.hpp"
@@ -252,13 +254,37 @@ bool LearningCycleRunner::run_step(std::size_t index, Context& ctx) {
 }
 
 void LearningCycleRunner::finish(std::int64_t cycle_id, const std::optional<std::string>& error) {
+  // Under pg_terminate_backend every connection of the pool dies at once, and the pool lends its
+  // idle ones as live until they are used: each failed attempt drops one, so within the pool's
+  // size plus one a fresh connection records the end. A cycle left 'running' would make every
+  // later start a 409 until the stale sweep (found by the learning-cycle stress test at ci).
+  const std::size_t attempts = pool_.stats().size + 1;
+  for (std::size_t attempt = 1;; ++attempt) {
+    try {
+      record_finish(cycle_id, error);
+      break;
+    } catch (const HttpError& e) {
+      if (e.status() != 503 || attempt >= attempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20) * attempt);
+    }
+  }
+  metrics_
+      .counter("ml_service_learning_cycles_total", "Learning cycles finished, by status.",
+               {{"status", error ? "failed" : "succeeded"}})
+      .inc();
+}
+
+void LearningCycleRunner::record_finish(std::int64_t cycle_id,
+                                        const std::optional<std::string>& error) {
   in_http_transaction(pool_, [&](pqxx::work& tx) {
     if (error) {
       // The step that failed may not have been marked so: when the database connection dies,
       // the step's own "failed" update fails too. The first step that did not finish is then the
-      // one that failed; found by the learning-cycle stress test under pg_terminate_backend.
+      // one that failed; found by the learning-cycle stress test under pg_terminate_backend. If
+      // even its "running" mark was lost, it starts and fails now (finished needs started).
       tx.exec_params(
-          "UPDATE learning_cycle_steps SET status = 'failed', finished_at = now(), "
+          "UPDATE learning_cycle_steps SET status = 'failed', "
+          "  started_at = COALESCE(started_at, now()), finished_at = now(), "
           "  detail = jsonb_build_object('error', $2::text) "
           "WHERE cycle_id = $1 AND NOT EXISTS (SELECT 1 FROM learning_cycle_steps "
           "    WHERE cycle_id = $1 AND status = 'failed') "
@@ -274,10 +300,6 @@ void LearningCycleRunner::finish(std::int64_t cycle_id, const std::optional<std:
         "UPDATE learning_cycles SET status = $2, finished_at = now(), error = $3 WHERE id = $1",
         cycle_id, error ? "failed" : "succeeded", nullable(error));
   });
-  metrics_
-      .counter("ml_service_learning_cycles_total", "Learning cycles finished, by status.",
-               {{"status", error ? "failed" : "succeeded"}})
-      .inc();
 }
 
 json LearningCycleRunner::get(std::int64_t cycle_id) {

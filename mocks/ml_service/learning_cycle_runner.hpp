@@ -57,6 +57,7 @@ class LearningCycleRunner {
   std::pair<std::int64_t, bool> create(const CycleStart& start);
   bool run_step(std::size_t index, Context& ctx);
   void finish(std::int64_t cycle_id, const std::optional<std::string>& error);
+  void record_finish(std::int64_t cycle_id, const std::optional<std::string>& error);
 
   ConnectionPool& pool_;
   MetricsRegistry& metrics_;

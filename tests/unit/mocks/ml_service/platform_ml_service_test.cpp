@@ -187,6 +187,35 @@ TEST_F(MlServiceDbTest, LearningCycleRecordsItsSevenStepsOnceAndFeedsRag) {
   EXPECT_EQ(json::parse(got.body)["steps"].size(), 7u);
 }
 
+// Every database connection of the service terminated mid-cycle (as pg_terminate_backend does
+// to a whole service): the pool still holds the other dead connections as idle, so the cycle's
+// own "failed" bookkeeping meets them too. The cycle must still end failed, never stay running
+// (which would refuse every later cycle with 409 until the stale sweep, 10 minutes later).
+TEST_F(MlServiceDbTest, ACycleWhoseConnectionsAreAllTerminatedEndsFailedNotRunning) {
+  {
+    std::vector<PooledConnection> warm;  // four idle connections in the pool
+    for (int i = 0; i < 4; ++i) warm.push_back(pool_->acquire());
+  }
+  run("CREATE FUNCTION terminate_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "  PERFORM pg_terminate_backend(pid) FROM pg_stat_activity "
+      "  WHERE datname = current_database() AND backend_type = 'client backend' "
+      "    AND pid <> pg_backend_pid(); "
+      "  PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$;"
+      "CREATE TRIGGER terminate_at_step_2 BEFORE UPDATE ON learning_cycle_steps FOR EACH ROW "
+      "  WHEN (NEW.step_index = 2 AND NEW.status = 'running') EXECUTE FUNCTION terminate_all()");
+  const Response r = call("POST", "/v1/learning/cycles", {{"cycle_key", "terminated-1"}});
+  EXPECT_NE(r.status, 500) << r.body;
+  run("DROP TRIGGER terminate_at_step_2 ON learning_cycle_steps");
+  EXPECT_EQ(scalar<std::string>("SELECT status FROM learning_cycles WHERE cycle_key = "
+                                "'terminated-1'"),
+            "failed");
+  EXPECT_EQ(scalar<int>("SELECT count(*) FROM learning_cycle_steps WHERE status IN ('pending', "
+                        "'running')"),
+            0);
+  // And the next cycle is not refused.
+  EXPECT_EQ(call("POST", "/v1/learning/cycles", {{"cycle_key", "after-1"}}).status, 201);
+}
+
 TEST_F(MlServiceDbTest, OnlyOneLearningCycleRunsAtATime) {
   run("INSERT INTO learning_cycles (trigger) VALUES ('schedule')");  // someone else's, running
   const Response r = call("POST", "/v1/learning/cycles", nullptr);
