@@ -31,9 +31,11 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures/checkers/cycle_steps.hpp"
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/outcome_log.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
@@ -48,153 +50,8 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
-
-// The seven steps of a cycle, in the order the contract runs them
-// (docs/platform-api/ml-service.md).
-constexpr std::array<std::string_view, 7> kCycleSteps = {
-    "actuals_fetcher", "accuracy_tracker", "auto_retrain", "compound_learning",
-    "auto_promote",    "cross_learning",   "rag_indexing"};
-constexpr int kAutoPromote = 4;  // the one step that may be skipped in a succeeded cycle
-
-// One row of learning_cycle_steps joined to its cycle. A cycle without any step row has one
-// StepRow with index -1.
-struct StepRow {
-  std::string cycle_key;
-  std::string cycle_status;  // running, succeeded, failed
-  int index = -1;
-  std::string name;
-  std::string status;  // pending, running, succeeded, skipped, failed
-  std::optional<std::int64_t> started_us;
-  std::optional<std::int64_t> finished_us;
-};
-
-// Why one cycle's step rows are not what a finished (or still running) cycle must hold, or "".
-std::string cycle_violation(const std::string& cycle_status, std::vector<StepRow> steps) {
-  std::erase_if(steps, [](const StepRow& s) { return s.index < 0; });
-  std::stable_sort(steps.begin(), steps.end(),
-                   [](const StepRow& a, const StepRow& b) { return a.index < b.index; });
-  for (std::size_t i = 1; i < steps.size(); ++i) {
-    if (steps[i].index == steps[i - 1].index) {
-      return "step " + std::to_string(steps[i].index) + " recorded twice";
-    }
-  }
-  for (std::size_t i = 0; i < kCycleSteps.size(); ++i) {
-    if (i >= steps.size() || steps[i].index != static_cast<int>(i)) {
-      return "step " + std::to_string(i) + " missing (" + std::to_string(steps.size()) +
-             " of 7 recorded)";
-    }
-  }
-  if (steps.size() != kCycleSteps.size()) {
-    return std::to_string(steps.size()) + " steps recorded, not 7";
-  }
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].name != kCycleSteps[i]) {
-      return "step " + std::to_string(i) + " is " + steps[i].name + ", not " +
-             std::string(kCycleSteps[i]);
-    }
-  }
-  // The started steps are a prefix, each started once the one before it had finished.
-  std::optional<std::size_t> first_unstarted;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (!steps[i].started_us) {
-      if (!first_unstarted) first_unstarted = i;
-      continue;
-    }
-    if (first_unstarted) {
-      return steps[i].name + " started although " + steps[*first_unstarted].name + " never did";
-    }
-    if (i > 0) {
-      const StepRow& before = steps[i - 1];
-      if (!before.finished_us) {
-        return steps[i].name + " started while " + before.name + " had not finished";
-      }
-      if (*steps[i].started_us < *before.finished_us) {
-        return steps[i].name + " started before " + before.name + " finished";
-      }
-    }
-    if (steps[i].finished_us && *steps[i].finished_us < *steps[i].started_us) {
-      return steps[i].name + " finished before it started";
-    }
-  }
-  if (cycle_status == "running") return "";  // unfinished: the reader's `stuck` judges it
-  std::optional<std::size_t> failed_at;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    const StepRow& s = steps[i];
-    if (failed_at) {
-      if (s.status != "skipped" || s.started_us) {
-        return s.name + " is " + s.status + (s.started_us ? " (started)" : "") + " after " +
-               steps[*failed_at].name + " failed, not skipped";
-      }
-      continue;
-    }
-    if (s.status == "failed") {
-      failed_at = i;
-    } else if (s.status == "succeeded" || (s.status == "skipped" && i == kAutoPromote)) {
-      if (!s.started_us || !s.finished_us) return s.name + " is " + s.status + " but never ran";
-    } else {
-      return s.name + " is " + s.status + " in a " + cycle_status + " cycle";
-    }
-  }
-  if (cycle_status == "succeeded" && failed_at) {
-    return "the cycle succeeded although " + steps[*failed_at].name + " failed";
-  }
-  if (cycle_status == "failed" && !failed_at) return "the cycle failed but no step did";
-  return "";
-}
-
-// Pure: "<cycle_key>: <why>" for each cycle (in order of first appearance) whose steps are not
-// seven, each once, with the contract's names, started in order (each after the previous one
-// finished, the started ones a prefix), and consistent with the cycle's status: a succeeded cycle
-// ran all seven (auto_promote may be skipped), a failed one has exactly one failed step and every
-// later step skipped without having started.
-std::vector<std::string> cycle_step_violations(const std::vector<StepRow>& rows) {
-  std::vector<std::string> order;
-  std::map<std::string, std::vector<StepRow>> by_key;
-  std::map<std::string, std::string> status_of;
-  for (const StepRow& r : rows) {
-    if (!by_key.contains(r.cycle_key)) order.push_back(r.cycle_key);
-    by_key[r.cycle_key].push_back(r);
-    status_of.emplace(r.cycle_key, r.cycle_status);
-  }
-  std::vector<std::string> out;
-  for (const std::string& key : order) {
-    const std::string why = cycle_violation(status_of[key], by_key[key]);
-    if (!why.empty()) out.push_back(key + ": " + why);
-  }
-  return out;
-}
-
-// Every step row of the cycles whose key starts with `tag` (as the learning-cycle reader scopes).
-std::vector<StepRow> read_cycle_steps(pqxx::connection_base& conn, const std::string& tag) {
-  pqxx::read_transaction tx(conn);
-  const pqxx::result rows = tx.exec_params(
-      "SELECT c.cycle_key, c.status, s.step_index, s.step_name, s.status, "
-      "  (extract(epoch FROM s.started_at) * 1000000)::bigint, "
-      "  (extract(epoch FROM s.finished_at) * 1000000)::bigint "
-      "FROM learning_cycles c LEFT JOIN learning_cycle_steps s ON s.cycle_id = c.id "
-      "WHERE c.cycle_key IS NOT NULL AND left(c.cycle_key, length($1)) = $1 "
-      "ORDER BY c.id, s.step_index",
-      tag);
-  std::vector<StepRow> out;
-  out.reserve(rows.size());
-  for (const auto& row : rows) {
-    StepRow r;
-    r.cycle_key = row[0].as<std::string>();
-    r.cycle_status = row[1].as<std::string>();
-    if (!row[2].is_null()) {
-      r.index = row[2].as<int>();
-      r.name = row[3].as<std::string>();
-      r.status = row[4].as<std::string>();
-      if (!row[5].is_null()) r.started_us = row[5].as<std::int64_t>();
-      if (!row[6].is_null()) r.finished_us = row[6].as<std::int64_t>();
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 Figure figure_of(std::string name, const std::vector<std::string>& offenders,
                  std::size_t max_examples = 5) {
@@ -203,49 +60,6 @@ Figure figure_of(std::string name, const std::vector<std::string>& offenders,
     f.examples.push_back(offenders[i]);
   }
   return f;
-}
-
-// When each request ended and whether the platform answered it (2xx, or a 409 "another cycle is
-// running", which is an answer too): what the recovery after a fault is measured on.
-class OutcomeLog {
- public:
-  void add(bool ok) {
-    const SteadyTime now = std::chrono::steady_clock::now();
-    const std::lock_guard lock(mutex_);
-    outcomes_.emplace_back(now, ok);
-  }
-  std::vector<std::pair<SteadyTime, bool>> sorted() const {
-    std::vector<std::pair<SteadyTime, bool>> out;
-    {
-      const std::lock_guard lock(mutex_);
-      out = outcomes_;
-    }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    return out;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::pair<SteadyTime, bool>> outcomes_;
-};
-
-// Pure: seconds from `fault` until requests succeeded again, i.e. until the first success after
-// the last failure that ended in [fault, until); 0 when none failed there; nullopt when no request
-// succeeded after that failure (the platform never recovered while we watched).
-std::optional<double> recovery_seconds(const std::vector<std::pair<SteadyTime, bool>>& outcomes,
-                                       SteadyTime fault, SteadyTime until) {
-  std::optional<SteadyTime> last_failure;
-  for (const auto& [at, ok] : outcomes) {
-    if (at >= fault && at < until && !ok) last_failure = at;
-  }
-  if (!last_failure) return 0.0;
-  for (const auto& [at, ok] : outcomes) {
-    if (ok && at > *last_failure) {
-      return std::chrono::duration<double>(at - fault).count();
-    }
-  }
-  return std::nullopt;
 }
 
 // The local TCP ports of the sockets process `pid` holds (its connections to the database among
@@ -541,71 +355,6 @@ class LearningCycleStress : public StressFixture {
     }
   }
 };
-
-// The figure must be able to fail: hand-made step rows, one good and one bad of each kind.
-TEST(LearningCycleStepOrder, FlagsEveryMalformedCycleAndPassesWellFormedOnes) {
-  const auto cycle = [](const std::string& key, const std::string& status, int fail_at = -1) {
-    std::vector<StepRow> rows;
-    for (int i = 0; i < 7; ++i) {
-      StepRow r{key, status, i, std::string(kCycleSteps[i]), "succeeded", {}, {}};
-      if (fail_at < 0 || i <= fail_at) {
-        r.started_us = 1000 + i * 10;
-        r.finished_us = 1005 + i * 10;
-      }
-      if (i == fail_at) r.status = "failed";
-      if (fail_at >= 0 && i > fail_at) r.status = "skipped";
-      rows.push_back(r);
-    }
-    return rows;
-  };
-  EXPECT_TRUE(cycle_step_violations(cycle("ok", "succeeded")).empty());
-  EXPECT_TRUE(cycle_step_violations(cycle("failed-cleanly", "failed", 2)).empty());
-  auto promote_skipped = cycle("promote-skipped", "succeeded");
-  promote_skipped[kAutoPromote].status = "skipped";
-  EXPECT_TRUE(cycle_step_violations(promote_skipped).empty());
-
-  std::vector<std::vector<StepRow>> bad;
-  bad.push_back(cycle("missing", "succeeded"));
-  bad.back().erase(bad.back().begin() + 3);
-  bad.push_back(cycle("twice", "succeeded"));
-  bad.back().push_back(bad.back()[5]);
-  bad.push_back(cycle("swapped", "succeeded"));
-  std::swap(bad.back()[1].started_us, bad.back()[2].started_us);
-  bad.push_back(cycle("overlap", "succeeded"));
-  bad.back()[4].started_us = *bad.back()[3].finished_us - 1;
-  bad.push_back(cycle("renamed", "succeeded"));
-  bad.back()[6].name = "auto_retrain";
-  bad.push_back(cycle("ran-after-failure", "failed", 2));
-  bad.back()[3].started_us = 2000;
-  bad.push_back(cycle("pending-after-failure", "failed", 2));
-  bad.back()[5].status = "pending";
-  bad.push_back(cycle("failed-without-step", "failed"));
-  bad.push_back(cycle("succeeded-with-failure", "succeeded", 6));
-  bad.push_back(cycle("step-left-running", "failed", 1));
-  bad.back()[1].status = "running";
-  StepRow no_steps;  // a cycle row without any step row (the LEFT JOIN's nulls)
-  no_steps.cycle_key = "no-steps";
-  no_steps.cycle_status = "succeeded";
-  bad.push_back({no_steps});
-  std::vector<StepRow> all = cycle("ok", "succeeded");
-  for (const auto& rows : bad) {
-    const auto found = cycle_step_violations(rows);
-    ASSERT_EQ(found.size(), 1U) << rows.front().cycle_key;
-    EXPECT_TRUE(found[0].starts_with(rows.front().cycle_key + ": ")) << found[0];
-    all.insert(all.end(), rows.begin(), rows.end());
-  }
-  EXPECT_EQ(cycle_step_violations(all).size(), bad.size());
-}
-
-TEST(LearningCycleRecovery, MeasuresFromTheFaultToTheFirstSuccessAfterTheLastFailure) {
-  const SteadyTime t0{};
-  const auto at = [&](int ms) { return t0 + std::chrono::milliseconds(ms); };
-  const std::vector<std::pair<SteadyTime, bool>> outcomes = {
-      {at(900), true}, {at(1100), false}, {at(1500), true}, {at(2000), false}, {at(3500), true}};
-  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(1000), at(5000)), 2.5);
-  EXPECT_DOUBLE_EQ(*recovery_seconds(outcomes, at(4000), at(5000)), 0.0);
-  EXPECT_FALSE(recovery_seconds({{at(1100), false}}, at(1000), at(5000)).has_value());
-}
 
 TEST_F(LearningCycleStress, EveryCycleRunsItsSevenStepsOnceInOrderUnderTraffic) {
   const LearningSize s = size();
