@@ -1,5 +1,7 @@
 #include "gauntlet/pg/connection_pool.hpp"
 
+#include <poll.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <utility>
@@ -8,6 +10,22 @@
 #include "gauntlet/config_error.hpp"
 
 namespace gauntlet {
+
+namespace {
+
+// An idle connection has nothing to read. One the server ended while it sat in the pool
+// (pg_terminate_backend, a restart) has the server's FATAL and the socket's end waiting, which
+// libpq notices only when the connection is next used: by the borrower, whose work then fails.
+// One poll() with no wait finds it here instead.
+bool looks_alive(pqxx::connection& conn) {
+  if (!conn.is_open()) return false;
+  const int fd = conn.sock();
+  if (fd < 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+}  // namespace
 
 struct PooledConnection::State {
   std::string url;
@@ -24,8 +42,8 @@ struct PooledConnection::State {
     while (!idle.empty()) {
       out = std::move(idle.back());
       idle.pop_back();
-      if (out->is_open()) return true;
-      out.reset();  // broken while idle: drop it and open another in its slot
+      if (looks_alive(*out)) return true;
+      out.reset();  // ended while idle: drop it and open another in its slot
       --stats.open;
       ++stats.replaced;
     }

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <pqxx/pqxx>
 #include <thread>
+#include <vector>
 
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/load/iteration_context.hpp"
@@ -74,18 +76,47 @@ TEST_F(ConnectionPoolTest, AWaiterGetsTheConnectionAnotherThreadReturns) {
   EXPECT_EQ(pool.stats().created, 1u);
 }
 
-TEST_F(ConnectionPoolTest, ABrokenConnectionIsReplaced) {
+// A connection the server ended while it sat idle in the pool (pg_terminate_backend to a whole
+// service) is never lent: the first borrower after it gets a working one.
+TEST_F(ConnectionPoolTest, AConnectionEndedWhileIdleIsNotLent) {
+  const std::string url = fresh_database();
+  ConnectionPool pool(url, 2, milliseconds(1000));
+  std::vector<int> first_pids;
+  {
+    std::vector<PooledConnection> leases;
+    for (int i = 0; i < 2; ++i) leases.push_back(pool.acquire());
+    for (auto& lease : leases) first_pids.push_back(backend_pid(*lease));
+  }
+  ASSERT_EQ(terminate_backends(url), 2);
+  pqxx::connection admin(url);
+  ASSERT_TRUE(eventually(
+      [&] {
+        pqxx::nontransaction tx(admin);
+        return tx.exec1(
+                     "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                     "AND datname = current_database()")[0]
+                   .as<int>() == 0;
+      },
+      milliseconds(5000)));
+  for (int i = 0; i < 2; ++i) {
+    PooledConnection lease = pool.acquire();
+    int pid = 0;
+    ASSERT_NO_THROW(pid = backend_pid(*lease)) << "lease " << i << " was a dead connection";
+    EXPECT_EQ(std::count(first_pids.begin(), first_pids.end(), pid), 0);
+  }
+  const PoolStats stats = pool.stats();
+  EXPECT_EQ(stats.replaced, 2u);
+  EXPECT_EQ(stats.created, 3u);  // one new connection, lent twice
+  EXPECT_EQ(stats.open, 1u);
+}
+
+TEST_F(ConnectionPoolTest, AConnectionItsBorrowerMarkedBrokenIsReplaced) {
   const std::string url = fresh_database();
   ConnectionPool pool(url, 1, milliseconds(1000));
   int first_pid = 0;
   {
     PooledConnection lease = pool.acquire();
     first_pid = backend_pid(*lease);
-  }
-  ASSERT_EQ(terminate_backends(url), 1);
-  {
-    PooledConnection lease = pool.acquire();
-    EXPECT_THROW(backend_pid(*lease), pqxx::broken_connection);
     lease.mark_broken();
   }
   PooledConnection lease = pool.acquire();
