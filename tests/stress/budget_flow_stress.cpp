@@ -117,7 +117,7 @@ std::vector<Figure> merge_figures(const std::vector<std::vector<Figure>>& parts)
 class BudgetFlowStress : public StressFixture {
  protected:
   FlowSize size() {
-    return {param("vus", {2, 4, 16}, 1, 200), param("duration", {5s, 30s, 10min}, 1s, 24h),
+    return {param("vus", {2, 4, 16}, 1, 200), param("duration", {5s, 15s, 10min}, 1s, 24h),
             param("think_time", {200ms, 200ms, 500ms}, 0ms, 1min),
             param("portfolios", {1, 3, 60}, 1, 1000)};
   }

@@ -224,7 +224,7 @@ const std::vector<TableOps>& table_ops() {
 
 TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
   const auto vus = param("vus", {4, 8, 32}, 1, 500);
-  const auto duration = param("duration", {4s, 25s, 10min}, 1s, 24h);
+  const auto duration = param("duration", {4s, 12s, 10min}, 1s, 24h);
   Platform& p = platform();
   const std::string tag = make_run_tag();
   const TestCampaign campaign = create_test_campaign(p, tag);
@@ -556,7 +556,7 @@ TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
 TEST_F(DatabaseStress, PoolExhaustionTimesOutAndRecovers) {
   const auto pool_size = param("pool_size", {2, 4, 16}, 1, 1000);
   const auto vus = param("vus", {8, 16, 64}, 2, 5000);
-  const auto duration = param("duration", {3s, 15s, 5min}, 1s, 24h);
+  const auto duration = param("duration", {3s, 10s, 5min}, 1s, 24h);
   const auto hold = param("hold", {50ms, 50ms, 50ms}, 1ms, 10s);
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
       param("pool_wait", {20ms, 20ms, 20ms}, 1ms, 60s));
@@ -625,7 +625,7 @@ TEST_F(DatabaseStress, PoolExhaustionTimesOutAndRecovers) {
 
 TEST_F(DatabaseStress, LockContentionInConsistentOrderNeverDeadlocks) {
   const auto vus = param("vus", {8, 16, 64}, 1, 500);
-  const auto duration = param("duration", {4s, 25s, 10min}, 1s, 24h);
+  const auto duration = param("duration", {4s, 12s, 10min}, 1s, 24h);
   const auto rows = param("rows", {4, 4, 8}, 2, 1000);
   const auto per_txn = std::min<std::int64_t>(param("rows_per_txn", {3, 3, 3}, 1, 1000), rows);
   const auto hold = param("hold", {2ms, 2ms, 2ms}, 0ms, 10s);
@@ -722,7 +722,7 @@ TEST_F(DatabaseStress, FailurePostgresStoppedAndRestartedLosesNoCommit) {
                     "and restarts it";
   }
   const auto vus = param("vus", {4, 8, 32}, 1, 500);
-  const auto duration = param("duration", {8s, 25s, 5min}, 2s, 24h);
+  const auto duration = param("duration", {8s, 15s, 5min}, 2s, 24h);
   const auto stop_after = param("stop_after", {2s, 8s, 60s}, 0s, 1h);
   const EmbeddedDatabaseFault fault(p);
   const std::string tag = make_run_tag();

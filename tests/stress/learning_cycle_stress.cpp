@@ -136,7 +136,7 @@ class LearningCycleStress : public StressFixture {
  protected:
   LearningSize size() {
     return {param("cycle_vus", {2, 4, 12}, 1, 200), param("traffic_vus", {2, 6, 24}, 1, 400),
-            param("duration", {6s, 30s, 5min}, 1s, 2h)};
+            param("duration", {6s, 15s, 5min}, 1s, 2h)};
   }
 
   Plan plan(const std::string& name, const LearningSize& s,

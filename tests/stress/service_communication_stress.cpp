@@ -337,7 +337,7 @@ struct MixHooks {
 class ServiceCommunicationStress : public StressFixture {
  protected:
   MixSize size() {
-    return {param("vus", {4, 8, 32}, 1, 256), param("duration", {6s, 30s, 10min}, 1s, 24h),
+    return {param("vus", {4, 8, 32}, 1, 256), param("duration", {6s, 15s, 10min}, 1s, 24h),
             param("write_every", {3, 3, 3}, 1, 1000),
             number_param("ad_changes_per_s", {10, 10, 15}, 0.1, 1000)};
   }
@@ -446,7 +446,7 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
   // Must be the gateway's --breaker-open-ms: the platform fixture starts it with 1000.
   const auto open_for = param("breaker_open", {1s, 1s, 1s}, 1ms, 1h);
   const auto fault_at = param("fault_at", {1500ms, 5s, 30s}, 0s, 1h);
-  const auto fault_for = param("fault_for", {2500ms, 10s, 60s}, 1ms, 1h);
+  const auto fault_for = param("fault_for", {2500ms, 6s, 60s}, 1ms, 1h);
   const std::string titan = platform.url(Service::kTitanCore);
   const std::string stats_url = platform.url(Service::kGateway) + "/__admin/stats";
   const std::string downstream(service_name(Service::kTitanCore));
