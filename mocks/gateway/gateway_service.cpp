@@ -119,6 +119,9 @@ void GatewayService::register_routes(Router& router) {
                                            },
                                            GenerationApi::kMaxAssetBytes));
   router.post("/webhooks/hubspot", [this](const Request& r) { return webhook(r); });
+  // A client that waits (Expect: 100-continue) before sending a body nobody will read hears 401
+  // at once instead.
+  router.set_precheck([this](const Request& r) { return precheck(r); });
 }
 
 GenerationApi& GatewayService::generation_api(const std::string& feature) {
@@ -157,6 +160,24 @@ Response GatewayService::error(int status, const std::string& message,
   return res;
 }
 
+Response GatewayService::unauthorized(const std::string& request_id) {
+  auth_failures_.inc();
+  Response res = error(
+      401, "a valid API key is required (Authorization: Bearer <key> or X-API-Key)", request_id);
+  res.headers.set("WWW-Authenticate", "Bearer");
+  return res;
+}
+
+std::optional<Response> GatewayService::precheck(const Request& req) {
+  if (req.route.rfind("/api/", 0) != 0) return std::nullopt;  // only /api/ routes are guarded
+  try {
+    if (!auth_.authenticate(req.headers, Clock::now())) return unauthorized(request_id_for(req));
+  } catch (const std::exception&) {
+    return std::nullopt;  // a database failure: read the body and let the handler answer 503
+  }
+  return std::nullopt;
+}
+
 Handler GatewayService::guarded(GuardedHandler handler, std::size_t max_body) {
   return [this, handler = std::move(handler), max_body](const Request& req) {
     return guard(req, handler, max_body);
@@ -169,14 +190,7 @@ Response GatewayService::guard(const Request& req, const GuardedHandler& handler
   try {
     const auto now = Clock::now();
     const auto key = auth_.authenticate(req.headers, now);
-    if (!key) {
-      auth_failures_.inc();
-      Response res =
-          error(401, "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
-                caller.request_id);
-      res.headers.set("WWW-Authenticate", "Bearer");
-      return res;
-    }
+    if (!key) return unauthorized(caller.request_id);
     caller.key_id = *key;
     if (const auto wait = limiter_.admit(caller.key_id, now)) {
       rate_limited_.inc();
@@ -246,6 +260,10 @@ Response GatewayService::proxy(const Request& req, const Caller& caller) {
   res.content_type = r.response.headers.get("Content-Type", "application/json");
   for (const char* name : {"Location", "Retry-After", "ETag"}) {
     if (const auto v = r.response.headers.find(name)) res.headers.set(name, std::string(*v));
+  }
+  // A HEAD answer has no body but declares GET's length; the server sends it on.
+  if (const auto v = r.response.headers.find("Content-Length"); v && req.method == "HEAD") {
+    res.headers.set("Content-Length", std::string(*v));
   }
   return res;
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,11 @@ class GatewayService {
   // responses that still carry X-Request-Id.
   Handler guarded(GuardedHandler handler, std::size_t max_body);
   Response guard(const Request& req, const GuardedHandler& handler, std::size_t max_body);
+  // 401 with WWW-Authenticate, counted in gateway_auth_failures_total.
+  Response unauthorized(const std::string& request_id);
+  // The router's precheck (Expect: 100-continue): 401 before the body of an /api/ request
+  // without a valid key.
+  std::optional<Response> precheck(const Request& req);
   Response proxy(const Request& req, const Caller& caller);
   Response webhook(const Request& req);
   // The generation API, or HttpError(503) naming `feature` when there is no database.

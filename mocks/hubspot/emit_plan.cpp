@@ -1,6 +1,8 @@
 #include "emit_plan.hpp"
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "gauntlet/config_error.hpp"
 
@@ -32,7 +34,31 @@ void read_text(const json& body, const char* name, std::string& out, Problems& p
   out = body.at(name).get<std::string>();
 }
 
+bool ends_with(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(),
+                                                      suffix.data(), suffix.size()) == 0;
+}
+
 }  // namespace
+
+const std::vector<std::string>& EmitPlan::known_subscription_types() {
+  static const std::vector<std::string> kTypes = [] {
+    std::vector<std::string> out;
+    for (const char* object : {"contact", "company", "deal", "ticket"}) {
+      for (const char* change : {"creation", "deletion", "propertyChange"}) {
+        out.push_back(std::string(object) + "." + change);
+      }
+    }
+    return out;
+  }();
+  return kTypes;
+}
+
+json EmitPlan::change_fields() const {
+  if (ends_with(subscription_type, ".creation")) return {{"changeFlag", "CREATED"}};
+  if (ends_with(subscription_type, ".deletion")) return {{"changeFlag", "DELETED"}};
+  return {{"propertyName", "lifecyclestage"}, {"propertyValue", "customer"}};
+}
 
 EmitPlan EmitPlan::from_json(const json& body) {
   if (!body.is_object())
@@ -52,6 +78,13 @@ EmitPlan EmitPlan::from_json(const json& body) {
   read_text(body, "target_url", p.target_url, problems);
   read_text(body, "secret", p.secret, problems);
   read_text(body, "subscription_type", p.subscription_type, problems);
+  const auto& types = known_subscription_types();
+  if (std::find(types.begin(), types.end(), p.subscription_type) == types.end()) {
+    std::string known;
+    for (const auto& t : types) known += (known.empty() ? "" : ", ") + t;
+    problems.add("emit.subscription_type must be one of " + known + ", got \"" +
+                 p.subscription_type + "\"");
+  }
   if (body.contains("rate_per_s")) {
     const json& v = body.at("rate_per_s");
     if (!v.is_number() || v.get<double>() <= 0 || v.get<double>() > 10000) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "gauntlet/mocks/backoff.hpp"
 #include "gauntlet/mocks/url.hpp"
@@ -30,10 +31,18 @@ struct EmitPlan {
 
   static constexpr std::uint32_t kMaxEventsPerBatch = 100;
 
+  // The subscription types the mock can shape faithfully: <object>.creation, .deletion and
+  // .propertyChange for contact, company, deal and ticket.
+  static const std::vector<std::string>& known_subscription_types();
+
   // Reads and validates the /__admin/emit body. Throws ConfigError listing every problem:
   // missing target_url/secret, a non-loopback target, events_per_batch outside 1..100, ...
   static EmitPlan from_json(const nlohmann::json& body);
   nlohmann::json to_json() const;
+  // The fields an event of this plan's subscription type carries besides the common ones, as
+  // HubSpot sends them: changeFlag CREATED or DELETED on creations and deletions, propertyName
+  // and propertyValue only on property changes.
+  nlohmann::json change_fields() const;
 };
 
 }  // namespace gauntlet::mocks

@@ -164,22 +164,18 @@ class WebhookEmitter::Job {
     const auto occurred =
         start_wall_ms_ +
         static_cast<std::int64_t>(1000.0 * static_cast<double>(batch) / plan_.rate_per_s);
+    const json change = plan_.change_fields();
     json events = json::array();
     for (std::uint32_t k = 0; k < plan_.events_per_batch; ++k) {
       const std::int64_t event_id =
           first_event_id_ + static_cast<std::int64_t>(batch * plan_.events_per_batch + k);
-      events.push_back({{"eventId", event_id},
-                        {"subscriptionId", 1000 + id_},
-                        {"portalId", plan_.portal_id},
-                        {"appId", plan_.app_id},
-                        {"occurredAt", occurred},
-                        {"subscriptionType", plan_.subscription_type},
-                        {"attemptNumber", attempt},
-                        {"objectId", 5000 + event_id % 100000},
-                        {"propertyName", "lifecyclestage"},
-                        {"propertyValue", "customer"},
-                        {"changeSource", "CRM"},
-                        {"sourceId", "userId:1"}});
+      json event = {{"eventId", event_id},         {"subscriptionId", 1000 + id_},
+                    {"portalId", plan_.portal_id}, {"appId", plan_.app_id},
+                    {"occurredAt", occurred},      {"subscriptionType", plan_.subscription_type},
+                    {"attemptNumber", attempt},    {"objectId", 5000 + event_id % 100000},
+                    {"changeSource", "CRM"},       {"sourceId", "userId:1"}};
+      event.update(change);
+      events.push_back(std::move(event));
     }
     return events.dump();
   }

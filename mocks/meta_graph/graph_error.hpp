@@ -1,6 +1,6 @@
 #pragma once
 // A Graph API error: HTTP status plus Meta's envelope
-//   {"error":{"message","type","code","error_subcode","fbtrace_id"}}
+//   {"error":{"message","type","code","error_subcode","is_transient","fbtrace_id"}}
 // Thrown inside meta-graph handlers and turned into a response by MetaGraphService.
 #include <stdexcept>
 #include <string>
@@ -32,6 +32,22 @@ class GraphError : public std::runtime_error {
   int code() const noexcept { return code_; }
   int subcode() const noexcept { return subcode_; }
   const std::string& type() const noexcept { return type_; }
+  // Meta's is_transient: true for the codes a client should retry later unchanged (the transient
+  // server errors 1 and 2, and every throttling code), false for the rest.
+  bool is_transient() const noexcept {
+    switch (code_) {
+      case 1:      // unknown error, retry
+      case 2:      // service temporarily unavailable
+      case 4:      // application request limit reached
+      case 17:     // user (ad account) request limit reached
+      case 613:    // calls to this api have exceeded the rate limit (report runs)
+      case 80000:  // ads_insights business use case throttled
+      case 80004:  // ads_management business use case throttled
+        return true;
+      default:
+        return false;
+    }
+  }
 
  private:
   int http_status_;

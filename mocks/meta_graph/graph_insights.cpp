@@ -1,11 +1,13 @@
 #include "graph_insights.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "graph_error.hpp"
 
@@ -59,9 +61,20 @@ std::string ratio(double v) {
   return buf;
 }
 
+const std::set<std::string>& metric_fields() {
+  static const std::set<std::string> kMetrics = {"impressions", "reach", "clicks", "spend",
+                                                 "ctr",         "cpc",   "cpm"};
+  return kMetrics;
+}
+
+const std::set<std::string>& id_fields() {
+  static const std::set<std::string> kIds = {"account_id",    "account_name", "campaign_id",
+                                             "campaign_name", "adset_id",     "adset_name",
+                                             "ad_id",         "ad_name"};
+  return kIds;
+}
+
 std::vector<std::string> requested_fields(const json& params) {
-  static const std::set<std::string> kKnown = {"impressions", "reach", "clicks", "spend",
-                                               "ctr",         "cpc",   "cpm"};
   std::string text = params.contains("fields") && params["fields"].is_string()
                          ? params["fields"].get<std::string>()
                          : "impressions,clicks,spend";
@@ -69,7 +82,7 @@ std::vector<std::string> requested_fields(const json& params) {
   std::stringstream ss(text);
   for (std::string f; std::getline(ss, f, ',');) {
     if (f.empty()) continue;
-    if (!kKnown.contains(f))
+    if (!metric_fields().contains(f) && !id_fields().contains(f))
       throw GraphError::invalid_parameter("Insights field " + f + " is not supported");
     out.push_back(f);
   }
@@ -88,7 +101,36 @@ std::pair<std::int64_t, std::int64_t> preset_range(const json& params, std::int6
   return {today - it->second.first, today - it->second.second};
 }
 
-json row(const std::vector<std::string>& fields, const DayTotals& t) {
+// time_increment: an integer 1..90 (a JSON number, as the SDKs send it, or its text) or
+// "all_days"; absent means all_days. Returns the days per row, 0 for all_days.
+std::int64_t days_per_row(const json& params) {
+  if (!params.contains("time_increment")) return 0;
+  const json& v = params["time_increment"];
+  if (v == "all_days") return 0;
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  const bool digits =
+      !text.empty() && text.size() <= 2 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const std::int64_t days = digits ? std::stoll(text) : 0;
+  if (days < 1 || days > 90) {
+    throw GraphError::invalid_parameter(
+        "Param time_increment must be an integer in 1..90 or all_days, got " + v.dump());
+  }
+  return days;
+}
+
+std::string level_of(const json& params) {
+  if (!params.contains("level")) return "";
+  static const std::set<std::string> kLevels = {"account", "campaign", "adset", "ad"};
+  const json& v = params["level"];
+  if (!v.is_string() || !kLevels.contains(v.get<std::string>())) {
+    throw GraphError::invalid_parameter(
+        "Param level must be one of account, campaign, adset, ad, got " + v.dump());
+  }
+  return v.get<std::string>();
+}
+
+json row(const std::vector<std::string>& fields, const DayTotals& t, const json& ids) {
   json r = json::object();
   for (const auto& f : fields) {
     if (f == "impressions") r[f] = std::to_string(t.impressions);
@@ -98,42 +140,44 @@ json row(const std::vector<std::string>& fields, const DayTotals& t) {
     if (f == "ctr") r[f] = ratio(t.impressions ? 100.0 * t.clicks / t.impressions : 0);
     if (f == "cpc") r[f] = ratio(t.clicks ? t.spend_cents / 100.0 / t.clicks : 0);
     if (f == "cpm") r[f] = ratio(t.impressions ? t.spend_cents * 10.0 / t.impressions : 0);
+    if (id_fields().contains(f) && ids.contains(f)) r[f] = ids[f];
   }
   return r;
 }
 
 }  // namespace
 
-json synthesize_insights(const std::string& object_id, const std::string& account,
-                         const json& params, std::chrono::system_clock::time_point today) {
-  const auto fields = requested_fields(params);
+InsightsQuery InsightsQuery::parse(const json& params,
+                                   std::chrono::system_clock::time_point today) {
+  InsightsQuery q;
+  q.fields = requested_fields(params);
   const std::int64_t today_day =
       std::chrono::duration_cast<std::chrono::hours>(today.time_since_epoch()).count() / 24;
-  const auto [first, last] = preset_range(params, today_day);
-  const bool daily = params.contains("time_increment") && params["time_increment"] == "1";
+  std::tie(q.first_day, q.last_day) = preset_range(params, today_day);
+  q.increment_days = days_per_row(params);
+  q.level = level_of(params);
+  return q;
+}
+
+json synthesize_insights(const std::vector<InsightsSubject>& subjects, const InsightsQuery& q) {
+  const std::int64_t step = q.increment_days > 0 ? q.increment_days : q.last_day - q.first_day + 1;
   json data = json::array();
-  DayTotals total;
-  for (std::int64_t day = first; day <= last; ++day) {
-    const DayTotals t = day_totals(object_id, day);
-    if (daily) {
-      json r = row(fields, t);
-      r["date_start"] = r["date_stop"] = date_of(day);
-      data.push_back(r);
+  for (const InsightsSubject& subject : subjects) {
+    for (std::int64_t start = q.first_day; start <= q.last_day; start += step) {
+      const std::int64_t stop = std::min(q.last_day, start + step - 1);
+      DayTotals total;
+      for (std::int64_t day = start; day <= stop; ++day) {
+        const DayTotals t = day_totals(subject.key, day);
+        total.impressions += t.impressions;
+        total.reach += t.reach;
+        total.clicks += t.clicks;
+        total.spend_cents += t.spend_cents;
+      }
+      json r = row(q.fields, total, subject.ids);
+      r["date_start"] = date_of(start);
+      r["date_stop"] = date_of(stop);
+      data.push_back(std::move(r));
     }
-    total.impressions += t.impressions;
-    total.reach += t.reach;
-    total.clicks += t.clicks;
-    total.spend_cents += t.spend_cents;
-  }
-  if (!daily) {
-    json r = row(fields, total);
-    r["date_start"] = date_of(first);
-    r["date_stop"] = date_of(last);
-    data.push_back(r);
-  }
-  for (auto& r : data) {
-    r["account_id"] = account;
-    if (object_id.rfind("act_", 0) != 0) r["object_id"] = object_id;
   }
   return {{"data", data}, {"paging", {{"cursors", {{"before", "MAZDZD"}, {"after", "MAZDZD"}}}}}};
 }

@@ -260,6 +260,13 @@ bool GraphStore::is_report_run(const std::string& id) const {
   return runs_.contains(id);
 }
 
+ObjectKind GraphStore::kind_of(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = kinds_.find(id);
+  if (it == kinds_.end()) throw GraphError::unknown_object(id);
+  return it->second;
+}
+
 std::string GraphStore::account_of(const std::string& id) const {
   std::lock_guard lock(mutex_);
   if (const auto it = objects_.find(id); it != objects_.end()) return it->second["account_id"];
@@ -269,16 +276,19 @@ std::string GraphStore::account_of(const std::string& id) const {
 
 GraphPage GraphStore::list(ObjectKind kind, const std::string& account,
                            const std::string& parent_id, std::size_t limit,
-                           const std::string& after) const {
+                           const std::string& after, const std::string& before) const {
+  const auto cursor = [](const char* name, const std::string& text) {
+    if (text.empty()) return std::string();
+    const auto decoded = from_hex(text);
+    if (!decoded) {
+      throw GraphError::invalid_parameter(std::string("Param ") + name +
+                                          " is not a valid cursor: " + text);
+    }
+    return *decoded;
+  };
+  const std::string start_after = cursor("after", after);
+  const std::string end_before = cursor("before", before);
   std::lock_guard lock(mutex_);
-  std::string start_after;
-  if (!after.empty()) {
-    const auto decoded = from_hex(after);
-    if (!decoded)
-      throw GraphError::invalid_parameter("Param after is not a valid cursor: " + after);
-    start_after = *decoded;
-  }
-  GraphPage page;
   // A campaign's ad sets or ads, or an ad set's ads.
   std::string parent_field;
   if (!parent_id.empty()) {
@@ -287,27 +297,74 @@ GraphPage GraphStore::list(ObjectKind kind, const std::string& account,
       throw GraphError::unknown_object(parent_id);
     parent_field = parent->second == ObjectKind::kCampaign ? "campaign_id" : "adset_id";
   }
+  GraphPage page;
   const auto list = lists_.find(list_key(kind, account));
   if (list == lists_.end()) return page;
-  // Ids grow with creation and have the same width, so the list is sorted as strings too.
-  auto it = start_after.empty()
-                ? list->second.begin()
-                : std::upper_bound(list->second.begin(), list->second.end(), start_after);
-  for (; it != list->second.end(); ++it) {
-    const json& object = objects_.at(*it);
+  std::vector<const json*> visible;
+  for (const std::string& id : list->second) {
+    const json& object = objects_.at(id);
     if (object["status"] == "DELETED") continue;
     if (!parent_id.empty() && object.value(parent_field, "") != parent_id) continue;
-    if (page.data.size() == limit) {
-      page.has_more = true;
-      break;
-    }
-    page.data.push_back(object);
+    visible.push_back(&object);
   }
+  // Ids grow with creation and have the same width, so the list is sorted as strings too.
+  const auto position = [&](const std::string& id, bool inclusive) {
+    return static_cast<std::size_t>(std::find_if(visible.begin(), visible.end(),
+                                                 [&](const json* o) {
+                                                   const std::string& other =
+                                                       o->at("id").get_ref<const std::string&>();
+                                                   return inclusive ? other >= id : other > id;
+                                                 }) -
+                                    visible.begin());
+  };
+  std::size_t first = 0;
+  std::size_t last = visible.size();  // one past
+  if (!end_before.empty()) {
+    last = position(end_before, true);
+    first = last > limit ? last - limit : 0;
+  } else {
+    if (!start_after.empty()) first = position(start_after, false);
+    last = std::min(visible.size(), first + limit);
+  }
+  for (std::size_t i = first; i < last; ++i) page.data.push_back(*visible[i]);
+  page.has_previous = first > 0;
+  page.has_more = last < visible.size();
   if (!page.data.empty()) {
     page.before = to_hex(page.data.front()["id"]);
     page.after = to_hex(page.data.back()["id"]);
   }
   return page;
+}
+
+std::vector<json> GraphStore::descendants(const std::string& account,
+                                          const std::string& ancestor_id, ObjectKind kind) const {
+  std::lock_guard lock(mutex_);
+  std::string field;  // the field of a descendant that names the ancestor
+  if (!ancestor_id.empty()) {
+    const auto it = kinds_.find(ancestor_id);
+    if (it == kinds_.end()) throw GraphError::unknown_object(ancestor_id);
+    if (static_cast<int>(kind) < static_cast<int>(it->second)) {
+      throw GraphError::invalid_parameter(std::string("Param level ") + kind_name(kind) +
+                                          " is above the level of object " + ancestor_id + " (" +
+                                          kind_name(it->second) + ")");
+    }
+    if (kind != it->second) {
+      field = it->second == ObjectKind::kCampaign ? "campaign_id" : "adset_id";
+    }
+  }
+  std::vector<json> out;
+  const auto list = lists_.find(list_key(kind, account));
+  if (list == lists_.end()) return out;
+  for (const std::string& id : list->second) {
+    const json& object = objects_.at(id);
+    if (object["status"] == "DELETED") continue;
+    if (!ancestor_id.empty() &&
+        (field.empty() ? id != ancestor_id : object.value(field, "") != ancestor_id)) {
+      continue;
+    }
+    out.push_back(object);
+  }
+  return out;
 }
 
 std::string GraphStore::create_report_run(const std::string& account, const std::string& object_id,

@@ -17,9 +17,10 @@ enum class ObjectKind { kCampaign, kAdSet, kAd };
 
 struct GraphPage {
   std::vector<nlohmann::json> data;
-  std::string before;     // cursor of the first item ("" when empty)
-  std::string after;      // cursor of the last item ("" when empty)
-  bool has_more = false;  // another page follows `after`
+  std::string before;         // cursor of the first item ("" when empty)
+  std::string after;          // cursor of the last item ("" when empty)
+  bool has_more = false;      // another page follows `after`
+  bool has_previous = false;  // another page precedes `before`
 };
 
 class GraphStore {
@@ -38,12 +39,20 @@ class GraphStore {
   // The object, or throws GraphError::unknown_object.
   nlohmann::json get(const std::string& id) const;
   bool is_report_run(const std::string& id) const;
+  // The kind of object `id`, or throws GraphError::unknown_object.
+  ObjectKind kind_of(const std::string& id) const;
 
   // Objects of `kind` in creation order, DELETED ones left out, optionally only the children of
-  // `parent_id` (a campaign's ad sets, an ad set's ads), `limit` at most, after cursor `after`.
+  // `parent_id` (a campaign's ad sets, an ad set's ads), `limit` at most: the first ones after
+  // cursor `after`, or (when `before` is given) the last ones before cursor `before`.
   // Throws GraphError for a malformed cursor or an unknown parent.
   GraphPage list(ObjectKind kind, const std::string& account, const std::string& parent_id,
-                 std::size_t limit, const std::string& after) const;
+                 std::size_t limit, const std::string& after, const std::string& before = "") const;
+  // The objects of `kind` at or under `ancestor_id` (the object itself when it is of `kind`; ""
+  // for the whole ad account), DELETED ones left out, in creation order: what insights `level=`
+  // breaks a report into. Throws GraphError (#100) when `kind` is above the ancestor's own kind.
+  std::vector<nlohmann::json> descendants(const std::string& account,
+                                          const std::string& ancestor_id, ObjectKind kind) const;
   // The ad account that `id` belongs to; throws GraphError::unknown_object.
   std::string account_of(const std::string& id) const;
 

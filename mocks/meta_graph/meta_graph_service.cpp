@@ -1,6 +1,7 @@
 #include "meta_graph_service.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "gauntlet/mocks/http_error.hpp"
 #include "gauntlet/mocks/url.hpp"
@@ -65,10 +66,11 @@ std::size_t page_limit(const json& params) {
   return limit;
 }
 
-// Keeps only the requested fields (and id), as ?fields=a,b does on the real API.
+// Keeps only the requested fields (and id), as ?fields=a,b does on the real API; without fields
+// the real API answers only the id.
 json select_fields(const json& object, const json& params) {
-  if (!params.contains("fields") || !params["fields"].is_string()) return object;
   json out = {{"id", object["id"]}};
+  if (!params.contains("fields") || !params["fields"].is_string()) return out;
   std::string_view rest = params["fields"].get_ref<const std::string&>();
   while (!rest.empty()) {
     const auto comma = rest.find(',');
@@ -78,6 +80,19 @@ json select_fields(const json& object, const json& params) {
     rest.remove_prefix(comma + 1);
   }
   return out;
+}
+
+// A paging link as the real API writes it: the request's whole query (access_token, fields,
+// limit...) with the page's cursor in place of the request's own.
+std::string paging_url(const Request& req, const json& params, const char* cursor_name,
+                       const std::string& cursor) {
+  std::map<std::string, std::string> query;
+  for (const auto& [name, value] : params.items()) {
+    if (name == "after" || name == "before") continue;
+    query[name] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  query[cursor_name] = cursor;
+  return "http://" + req.headers.get("Host", "127.0.0.1") + req.path + "?" + build_query(query);
 }
 
 ObjectKind kind_of_edge(const std::string& edge) {
@@ -184,6 +199,7 @@ Response MetaGraphService::error_response(const GraphError& e) {
                                             {"type", e.type()},
                                             {"code", e.code()},
                                             {"error_subcode", e.subcode()},
+                                            {"is_transient", e.is_transient()},
                                             {"fbtrace_id", fbtrace_id()}}}});
 }
 
@@ -237,35 +253,78 @@ Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
 json MetaGraphService::list(ObjectKind kind, const Request& req, const json& params,
                             const std::string& account, const std::string& parent) const {
   const std::size_t limit = page_limit(params);
-  const GraphPage page = store_.list(kind, account, parent, limit, params.value("after", ""));
+  const auto cursor = [&](const char* name) {
+    return params.contains(name) && params[name].is_string() ? params[name].get<std::string>()
+                                                             : std::string();
+  };
+  const GraphPage page =
+      store_.list(kind, account, parent, limit, cursor("after"), cursor("before"));
   json data = json::array();
   for (const auto& object : page.data) data.push_back(select_fields(object, params));
   json paging = {{"cursors", {{"before", page.before}, {"after", page.after}}}};
-  if (page.has_more) {
-    const std::string host = req.headers.get("Host", "127.0.0.1");
-    paging["next"] =
-        "http://" + host + req.path + "?limit=" + std::to_string(limit) + "&after=" + page.after;
-  }
+  if (page.has_more) paging["next"] = paging_url(req, params, "after", page.after);
+  if (page.has_previous) paging["previous"] = paging_url(req, params, "before", page.before);
   return {{"data", data}, {"paging", paging}};
+}
+
+std::vector<InsightsSubject> MetaGraphService::insights_subjects(const std::string& account,
+                                                                 const std::string& object_id,
+                                                                 const std::string& level) const {
+  const json act_ids = {{"account_id", account}, {"account_name", "Mock ad account " + account}};
+  const bool whole_account = object_id.rfind("act_", 0) == 0;
+  if (level == "account" || (level.empty() && whole_account)) {
+    if (!whole_account) {
+      throw GraphError::invalid_parameter("Param level account is above the level of object " +
+                                          object_id);
+    }
+    return {InsightsSubject{object_id, act_ids}};
+  }
+  const ObjectKind kind = level.empty() ? store_.kind_of(object_id)
+                          : level == "campaign"
+                              ? ObjectKind::kCampaign
+                              : (level == "adset" ? ObjectKind::kAdSet : ObjectKind::kAd);
+  std::vector<InsightsSubject> out;
+  for (const json& object : store_.descendants(account, whole_account ? "" : object_id, kind)) {
+    json ids = act_ids;
+    const auto name_of = [this](const json& o, const char* field) {
+      return store_.get(o[field].get<std::string>())["name"];
+    };
+    if (object.contains("campaign_id")) {
+      ids["campaign_id"] = object["campaign_id"];
+      ids["campaign_name"] = name_of(object, "campaign_id");
+    }
+    if (object.contains("adset_id")) {
+      ids["adset_id"] = object["adset_id"];
+      ids["adset_name"] = name_of(object, "adset_id");
+    }
+    const std::string prefix =
+        kind == ObjectKind::kCampaign ? "campaign" : (kind == ObjectKind::kAdSet ? "adset" : "ad");
+    ids[prefix + "_id"] = object["id"];
+    ids[prefix + "_name"] = object["name"];
+    out.push_back({object["id"].get<std::string>(), std::move(ids)});
+  }
+  return out;
 }
 
 json MetaGraphService::insights(const Request& req, const json& params,
                                 const std::string& account) {
   const auto now = std::chrono::system_clock::now();
+  std::string object_id = req.params.contains("id") ? req.param("id") : "act_" + account;
+  json query_params = params;
   if (req.params.contains("id") && store_.is_report_run(req.param("id"))) {
-    const auto [object_id, run_params] =
+    std::tie(object_id, query_params) =
         store_.report_run_source(req.param("id"), std::chrono::steady_clock::now());
-    return synthesize_insights(object_id, account, run_params, now);
   }
-  const std::string object_id = req.params.contains("id") ? req.param("id") : "act_" + account;
-  return synthesize_insights(object_id, account, params, now);
+  const InsightsQuery query = InsightsQuery::parse(query_params, now);
+  return synthesize_insights(insights_subjects(account, object_id, query.level), query);
 }
 
 json MetaGraphService::create_report_run(const Request& req, const json& params,
                                          const std::string& account) {
   const std::string object_id = req.params.contains("id") ? req.param("id") : "act_" + account;
-  synthesize_insights(object_id, account, params,
-                      std::chrono::system_clock::now());  // validate now
+  // Validate now: a report that cannot be run is refused at creation, as Meta does.
+  const InsightsQuery query = InsightsQuery::parse(params, std::chrono::system_clock::now());
+  insights_subjects(account, object_id, query.level);
   bool fails = false;
   {
     std::lock_guard lock(mutex_);
@@ -324,7 +383,10 @@ void MetaGraphService::register_object_routes() {
                     [this](const Request& req, const json& params, const std::string&) {
                       const std::string& id = req.param("id");
                       if (store_.is_report_run(id)) {
-                        return store_.report_run_status(id, std::chrono::steady_clock::now());
+                        // A report run answers its status fields unasked, as Meta does.
+                        const json status =
+                            store_.report_run_status(id, std::chrono::steady_clock::now());
+                        return params.contains("fields") ? select_fields(status, params) : status;
                       }
                       return select_fields(store_.get(id), params);
                     }));

@@ -14,6 +14,7 @@
 
 #include "gauntlet/mocks/metrics_registry.hpp"
 #include "gauntlet/mocks/router.hpp"
+#include "graph_insights.hpp"
 #include "graph_rate_limiter.hpp"
 #include "graph_store.hpp"
 
@@ -56,6 +57,10 @@ class MetaGraphService {
 
   nlohmann::json list(ObjectKind kind, const Request& req, const nlohmann::json& params,
                       const std::string& account, const std::string& parent) const;
+  // What insights rows describe for `object_id` ("act_<account>" or an object id) at `level`.
+  std::vector<InsightsSubject> insights_subjects(const std::string& account,
+                                                 const std::string& object_id,
+                                                 const std::string& level) const;
   nlohmann::json insights(const Request& req, const nlohmann::json& params,
                           const std::string& account);
   nlohmann::json create_report_run(const Request& req, const nlohmann::json& params,

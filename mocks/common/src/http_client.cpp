@@ -64,6 +64,8 @@ struct HttpClient::Impl {
     if (ec) return ec;
     http::response_parser<http::string_body> parser;
     parser.body_limit(options.max_response_bytes);
+    // The answer to a HEAD has GET's Content-Length but no body: do not wait for one.
+    if (req.method() == http::verb::head) parser.skip(true);
     buffer.clear();
     ec = run([&](auto handler) { http::async_read(*stream, buffer, parser, handler); });
     got_bytes = parser.got_some();

@@ -150,12 +150,48 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header_bytes));
     stream_.expires_after(server_.options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  // The header is in (a Content-Length over max_body_bytes has already failed with body_limit).
+  // A client that sent Expect: 100-continue waits for our word before sending the body: the
+  // final status at once when the body would be refused anyway, else 100 Continue.
+  void on_header(beast::error_code ec, std::size_t /*bytes*/) {
+    busy_ = true;
+    if (ec) return on_read_error(ec);
+    const auto expect = parser_->get()[http::field::expect];
+    if (!beast::iequals(expect, "100-continue") || parser_->is_done()) return read_body();
+    build_request();
+    if (auto early = server_.router.answer_before_body(request_)) {
+      started_ = std::chrono::steady_clock::now();
+      server_.in_flight.add(1);
+      return finish(std::move(*early), false, /*close=*/true);  // the body stays unread
+    }
+    auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                    parser_->get().version());
+    http::async_write(stream_, *go_on,
+                      [self = shared_from_this(), go_on](beast::error_code wec, std::size_t) {
+                        if (wec) return self->server_.fail(wec, "write 100-continue");
+                        self->read_body();
+                      });
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t /*bytes*/) {
     busy_ = true;
+    if (ec) return on_read_error(ec);
+    started_ = std::chrono::steady_clock::now();
+    server_.in_flight.add(1);
+    build_request();
+    apply_faults();
+  }
+
+  void on_read_error(beast::error_code ec) {
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::body_limit) {
       return reject(413,
@@ -173,11 +209,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec != http::error::partial_message) {
       return reject(400, "malformed HTTP request: " + ec.message(), "malformed");
     }
-    if (ec) return server_.fail(ec, "read");
-    started_ = std::chrono::steady_clock::now();
-    server_.in_flight.add(1);
-    build_request();
-    apply_faults();
+    return server_.fail(ec, "read");
   }
 
   void build_request() {
@@ -192,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.remote_address = remote_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
+    head_ = request_.method == "HEAD";
   }
 
   void apply_faults() {
@@ -238,16 +271,21 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       res = server_.router.dispatch(request_);
     }
+    finish(std::move(res), injected_status.has_value(), false);
+  }
+
+  // Records and logs the answer to request_, then writes it.
+  void finish(Response res, bool injected, bool force_close) {
     server_.record(request_, res.status, seconds_since(started_));
     server_.in_flight.add(-1);
-    if (res.status >= 500 && !injected_status) {
+    if (res.status >= 500 && !injected) {
       server_.logger.warn("handler failed", {{"method", request_.method},
                                              {"target", request_.target},
                                              {"status", res.status},
                                              {"body", res.body.substr(0, 512)}});
     }
-    const bool close = !keep_alive_ || res.close_connection || server_.stopping;
-    write(std::move(res), close, false);
+    const bool close = force_close || !keep_alive_ || res.close_connection || server_.stopping;
+    write(std::move(res), close, force_close);
   }
 
   // A request the parser refused: answer, then close gracefully (the parser state is spent).
@@ -257,6 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
         .inc();
     server_.responses_by_class[static_cast<std::size_t>(status / 100)]++;
     version_ = 11;
+    head_ = false;
     write(server_.router.error_response(status, message), true, true);
   }
 
@@ -265,10 +304,23 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<http::status>(res.status), version_);
     msg->set(http::field::server, "gauntlet-" + server_.options.service_name);
     if (!res.content_type.empty()) msg->set(http::field::content_type, res.content_type);
-    for (const auto& [name, value] : res.headers) msg->insert(name, value);
+    // A HEAD answer has GET's headers and no body (RFC 9110 9.3.2): Content-Length is what GET
+    // would send, or what a proxied HEAD answer declared.
+    std::size_t length = res.body.size();
+    for (const auto& [name, value] : res.headers) {
+      if (beast::iequals(name, "Content-Length")) {
+        if (head_) length = std::strtoull(value.c_str(), nullptr, 10);
+        continue;
+      }
+      msg->insert(name, value);
+    }
     msg->body() = std::move(res.body);
     msg->keep_alive(!close);
     msg->prepare_payload();
+    if (head_) {
+      msg->content_length(length);
+      msg->body().clear();
+    }
     response_ = msg;
     stream_.expires_after(server_.options.idle_timeout);
     http::async_write(
@@ -320,6 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t drained_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
   bool busy_ = false;
 };
 

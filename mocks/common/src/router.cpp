@@ -84,6 +84,19 @@ bool Router::match_route(const Route& route, const std::vector<std::string_view>
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
+  Match m = match_exact(method, path);
+  if (m.handler != nullptr || method != "HEAD") return m;
+  Match get = match_exact("GET", path);
+  if (get.handler != nullptr) return get;
+  const auto& allowed = m.allowed_methods;
+  if (std::find(allowed.begin(), allowed.end(), "GET") != allowed.end() &&
+      std::find(allowed.begin(), allowed.end(), "HEAD") == allowed.end()) {
+    m.allowed_methods.push_back("HEAD");
+  }
+  return m;
+}
+
+Router::Match Router::match_exact(std::string_view method, std::string_view path) const {
   const auto parts = split_path(path);
   Match best;
   int best_specificity = -1;
@@ -104,23 +117,45 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       best.params = params;
     }
   }
-  if (best.handler != nullptr) best.allowed_methods.clear();
+  if (best.handler != nullptr) {
+    best.allowed_methods.clear();
+  } else if (std::find(best.allowed_methods.begin(), best.allowed_methods.end(), "GET") !=
+                 best.allowed_methods.end() &&
+             std::find(best.allowed_methods.begin(), best.allowed_methods.end(), "HEAD") ==
+                 best.allowed_methods.end()) {
+    best.allowed_methods.push_back("HEAD");  // answered wherever GET is
+  }
   return best;
+}
+
+Response Router::refusal(const Request& request, const Match& m) const {
+  if (m.allowed_methods.empty()) {
+    return error_response(404, "no route for " + request.method + " " + request.path);
+  }
+  Response r =
+      error_response(405, "method " + request.method + " is not allowed on " + request.path);
+  std::string allow;
+  for (const auto& method : m.allowed_methods) allow += (allow.empty() ? "" : ", ") + method;
+  r.headers.set("Allow", allow);
+  return r;
+}
+
+std::optional<Response> Router::answer_before_body(Request& request) const {
+  Match m = match(request.method, request.path);
+  if (m.handler == nullptr) return refusal(request, m);
+  request.params = std::move(m.params);
+  request.route = std::move(m.route);
+  if (!precheck_) return std::nullopt;
+  try {
+    return precheck_(request);
+  } catch (const std::exception& e) {
+    return error_response(500, std::string("internal error: ") + e.what());
+  }
 }
 
 Response Router::dispatch(Request& request) const {
   Match m = match(request.method, request.path);
-  if (m.handler == nullptr) {
-    if (m.allowed_methods.empty()) {
-      return error_response(404, "no route for " + request.method + " " + request.path);
-    }
-    Response r =
-        error_response(405, "method " + request.method + " is not allowed on " + request.path);
-    std::string allow;
-    for (const auto& method : m.allowed_methods) allow += (allow.empty() ? "" : ", ") + method;
-    r.headers.set("Allow", allow);
-    return r;
-  }
+  if (m.handler == nullptr) return refusal(request, m);
   request.params = std::move(m.params);
   request.route = std::move(m.route);
   try {

@@ -4,13 +4,17 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -47,6 +51,11 @@ class HttpServerTest : public ::testing::Test {
     r.get("/v1/boom", [](const Request&) -> Response { throw std::runtime_error("kaboom"); });
     r.get("/v1/teapot",
           [](const Request&) -> Response { throw HttpError(418, "short and stout"); });
+    // Asked only before the body of an Expect: 100-continue request.
+    r.set_precheck([](const Request& req) -> std::optional<Response> {
+      if (req.headers.contains("X-Deny")) return Response::error(401, "denied before the body");
+      return std::nullopt;
+    });
     server_->add_stats("custom", [] { return json{{"answer", 42}}; });
     server_->start();
   }
@@ -93,7 +102,82 @@ TEST_F(HttpServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   EXPECT_EQ(json::parse(missing.body)["error"]["status"], 404);
   const auto wrong = post("/v1/act_1/items/2", "{}");
   EXPECT_EQ(wrong.status, 405);
-  EXPECT_EQ(wrong.headers.get("Allow"), "GET");
+  EXPECT_EQ(wrong.headers.get("Allow"), "GET, HEAD");
+}
+
+// RFC 9110 9.3.2: HEAD wherever GET, the same headers, no body.
+TEST_F(HttpServerTest, HeadIsAnsweredWhereGetIsWithItsHeadersAndNoBody) {
+  const auto got = get("/v1/act_7/items/1");
+  const std::string reply = raw_exchange(
+      "HEAD /v1/act_7/items/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(reply, ::testing::StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(reply, HasSubstr("Content-Length: " + std::to_string(got.body.size()) + "\r\n"));
+  EXPECT_THAT(reply, HasSubstr("Content-Type: application/json"));
+  EXPECT_THAT(reply, ::testing::EndsWith("\r\n\r\n")) << "a HEAD answer must have no body";
+  // The mocks' own client does not wait for the body a HEAD answer declares.
+  const auto head = client_.request("HEAD", url("/v1/act_7/items/1"));
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.headers.get("Content-Length"), std::to_string(got.body.size()));
+  const auto post_only = client_.request("HEAD", url("/v1/echo"));
+  EXPECT_EQ(post_only.status, 405);
+  EXPECT_EQ(post_only.headers.get("Allow"), "POST");
+}
+
+// A client that sent Expect: 100-continue waits (curl 1 s) for 100 before sending the body; a
+// server that does not answer stalls it. `until` ends the read early; 5 s bound a hang.
+class ExpectContinueTest : public HttpServerTest {
+ protected:
+  struct Conversation {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket socket{ioc};
+    std::string received;
+
+    explicit Conversation(std::uint16_t port) {
+      socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+      const timeval bound{5, 0};
+      setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+    }
+    void send(const std::string& bytes) { boost::asio::write(socket, boost::asio::buffer(bytes)); }
+    // Reads until `until` has arrived, the server closes, or 5 s pass; returns what came.
+    std::string read_until(const std::string& until) {
+      std::array<char, 4096> buf{};
+      while (received.find(until) == std::string::npos) {
+        boost::system::error_code ec;
+        const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+        if (ec) break;
+        received.append(buf.data(), n);
+      }
+      return received;
+    }
+  };
+  static std::string upload_head(const std::string& target, std::size_t length) {
+    return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+           "Content-Length: " + std::to_string(length) + "\r\nExpect: 100-continue\r\n\r\n";
+  }
+};
+
+TEST_F(ExpectContinueTest, BodyThatWillBeReadGets100ContinueAtOnce) {
+  Conversation c(server_->port());
+  const std::string body = R"({"a":1})";
+  c.send(upload_head("/v1/echo", body.size()));
+  EXPECT_THAT(c.read_until("\r\n\r\n"), ::testing::StartsWith("HTTP/1.1 100 Continue\r\n"));
+  c.send(body);
+  EXPECT_THAT(c.read_until(body), HasSubstr("HTTP/1.1 201"));
+}
+
+TEST_F(ExpectContinueTest, BodyThatWouldBeRefusedGetsTheFinalStatusUnread) {
+  Conversation unknown(server_->port());
+  unknown.send(upload_head("/v1/nowhere", 10));
+  EXPECT_THAT(unknown.read_until("\r\n\r\n"), ::testing::StartsWith("HTTP/1.1 404"));
+  Conversation large(server_->port());
+  large.send(upload_head("/v1/echo", 4096));  // max_body_bytes is 1024
+  EXPECT_THAT(large.read_until("\r\n\r\n"), ::testing::StartsWith("HTTP/1.1 413"));
+  Conversation unauthorized(server_->port());
+  std::string denied = upload_head("/v1/echo", 10);
+  denied.insert(denied.size() - 2, "X-Deny: 1\r\n");
+  unauthorized.send(denied);
+  EXPECT_THAT(unauthorized.read_until("\r\n\r\n"), ::testing::StartsWith("HTTP/1.1 401"));
 }
 
 TEST_F(HttpServerTest, OversizedBodyIs413WithJsonError) {

@@ -142,6 +142,37 @@ TEST_F(GatewayDbTest, ForwardsMethodPathQueryAndRequestId) {
   EXPECT_EQ(generated.headers.get("X-Request-Id").rfind("gw-", 0), 0U);
 }
 
+// The gateway's docs list HEAD among the retryable methods: it is forwarded as HEAD, and the
+// answer declares GET's length without a body.
+TEST_F(GatewayDbTest, ForwardsHeadAsHeadWithTheDeclaredLengthAndNoBody) {
+  make_gateway(options());
+  const Response res = call("HEAD", "/api/v1/videos/42");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, "");
+  EXPECT_GT(std::stoul(res.headers.get("Content-Length", "0")), 0U);
+  EXPECT_EQ(fake_.count("/v1/videos/42"), 1U);
+}
+
+// Expect: 100-continue on an upload without a key: 401 before the body is read.
+TEST_F(GatewayDbTest, RefusesAnUnauthorisedUploadBeforeItsBody) {
+  make_gateway(options());
+  Request r;
+  r.method = "POST";
+  r.target = "/api/v1/assets/upload";
+  r.split_target();
+  const std::optional<Response> early = router_->answer_before_body(r);
+  ASSERT_TRUE(early.has_value());
+  EXPECT_EQ(early->status, 401);
+  EXPECT_EQ(early->headers.get("WWW-Authenticate"), "Bearer");
+  r.headers.set("Authorization", std::string("Bearer ") + kStaticKey);
+  EXPECT_FALSE(router_->answer_before_body(r).has_value());
+  Request webhook;
+  webhook.method = "POST";
+  webhook.target = "/webhooks/hubspot";
+  webhook.split_target();
+  EXPECT_FALSE(router_->answer_before_body(webhook).has_value());  // signed, not keyed
+}
+
 TEST_F(GatewayDbTest, RefusesMissingAndUnknownKeysAndAcceptsDatabaseKeys) {
   make_gateway(options());
   EXPECT_EQ(call("GET", "/api/v1/videos/1", "", {}).status, 401);

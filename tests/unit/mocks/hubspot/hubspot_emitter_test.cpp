@@ -33,6 +33,7 @@ class HubSpotEmitterTest : public ::testing::Test {
       if (!HubSpotSignature("s3cret").verify_v1(req.body, req.headers.get("X-HubSpot-Signature")))
         ++bad_signatures_;
       batch_sizes_.insert(events.size());
+      last_events_ = events;
       // Odd-numbered first attempts fail: every such batch needs exactly one retry.
       const bool fail = always_fail_ || (events[0]["attemptNumber"] == 0 &&
                                          events[0]["eventId"].get<std::int64_t>() % 2 == 1);
@@ -66,6 +67,7 @@ class HubSpotEmitterTest : public ::testing::Test {
   int bad_signatures_ = 0;
   bool always_fail_ = false;
   std::set<std::size_t> batch_sizes_;
+  json last_events_;
 };
 
 TEST_F(HubSpotEmitterTest, SignedBatchesAreRetriedUntilAcknowledged) {
@@ -108,6 +110,48 @@ TEST_F(HubSpotEmitterTest, UnreachableTargetIsAConnectError) {
   const json d = emitter.deliveries(false);
   EXPECT_EQ(d["connect_errors"], 2);
   EXPECT_EQ(d["failed"], 1);
+}
+
+// HubSpot sends changeFlag on creations and deletions; propertyName/propertyValue only on
+// property changes.
+TEST_F(HubSpotEmitterTest, EventsCarryTheFieldsOfTheirSubscriptionType) {
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"contact.creation", {{"changeFlag", "CREATED"}}},
+      {"deal.deletion", {{"changeFlag", "DELETED"}}},
+      {"company.propertyChange",
+       {{"propertyName", "lifecyclestage"}, {"propertyValue", "customer"}}}};
+  for (const auto& [type, fields] : cases) {
+    WebhookEmitter emitter(logger_, metrics_, 1, 1000);
+    EmitPlan p = plan(1, 2);
+    p.subscription_type = type;
+    emitter.start(p);
+    wait_idle(emitter);
+    std::lock_guard lock(mutex_);
+    ASSERT_EQ(last_events_.size(), 2u) << type;
+    for (const json& event : last_events_) {
+      EXPECT_EQ(event["subscriptionType"], type);
+      for (const char* name : {"changeFlag", "propertyName", "propertyValue"}) {
+        EXPECT_EQ(event.contains(name), fields.contains(name)) << type << " " << name;
+        if (fields.contains(name)) {
+          EXPECT_EQ(event[name], fields[name]) << type;
+        }
+      }
+    }
+  }
+}
+
+TEST(EmitPlan, RefusesAnUnknownSubscriptionTypeNamingTheKnownOnes) {
+  try {
+    EmitPlan::from_json({{"target_url", "http://127.0.0.1:1/hooks"},
+                         {"secret", "s"},
+                         {"subscription_type", "contact.teleported"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.problems().size(), 1u) << e.what();
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("\"contact.teleported\""));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("contact.creation"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("ticket.propertyChange"));
+  }
 }
 
 TEST(EmitPlan, RefusesNonLoopbackTargetsOversizedBatchesAndMissingSecret) {

@@ -50,8 +50,8 @@ TEST_F(MetaGraphTest, ListsPageWithCursorsUntilExhausted) {
   std::string after;
   int pages = 0;
   for (;;) {
-    const Response r =
-        call("GET", "/v19.0/act_1/campaigns?limit=2" + (after.empty() ? "" : "&after=" + after));
+    const Response r = call("GET", "/v19.0/act_1/campaigns?fields=name&limit=2" +
+                                       (after.empty() ? "" : "&after=" + after));
     ASSERT_EQ(r.status, 200);
     const json page = json::parse(r.body);
     for (const auto& c : page["data"]) names.push_back(c["name"]);
@@ -79,7 +79,8 @@ TEST_F(MetaGraphTest, BudgetsAreIntegerMinorUnits) {
                  {{"Content-Type", "application/json"}})
                 .status,
             200);
-  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body)["daily_budget"], "12345");
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id + "?fields=daily_budget").body)["daily_budget"],
+            "12345");
 }
 
 TEST_F(MetaGraphTest, ErrorsWearMetasEnvelope) {
@@ -141,7 +142,7 @@ TEST_F(MetaGraphTest, BatchRunsEachPartAndRefusesMoreThanFifty) {
   EXPECT_EQ(out[0]["code"], 200);
   EXPECT_EQ(json::parse(out[1]["body"].get<std::string>())["success"], true);
   EXPECT_EQ(out[2]["code"], 400);
-  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body)["status"], "ACTIVE");
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id + "?fields=status").body)["status"], "ACTIVE");
   json many = json::array();
   for (int i = 0; i < 51; ++i)
     many.push_back({{"method", "GET"}, {"relative_url", "act_1/campaigns"}});
@@ -177,7 +178,7 @@ TEST_F(MetaGraphTest, ChildrenMustBelongToTheAccount) {
                  "name=ad&adset_id=" + adset + R"(&creative={"creative_id":"77"})")
                 .status,
             200);
-  const json ads = json::parse(call("GET", "/v19.0/" + campaign + "/ads").body);
+  const json ads = json::parse(call("GET", "/v19.0/" + campaign + "/ads?fields=creative").body);
   ASSERT_EQ(ads["data"].size(), 1u);
   EXPECT_EQ(ads["data"][0]["creative"]["id"], "77");
 }
@@ -191,6 +192,107 @@ TEST_F(MetaGraphTest, InsightsAreDeterministicPerObjectAndDay) {
   EXPECT_EQ(a["data"].size(), 7u);
   EXPECT_EQ(a, json::parse(call("GET", q).body));
   EXPECT_EQ(call("GET", "/v19.0/" + id + "/insights?fields=bogus").status, 400);
+}
+
+// The SDK's Cursor follows paging.next as it is, without its own parameters: the link must carry
+// the whole query, and paging.previous must lead back.
+TEST_F(MetaGraphTest, PagingLinksRepeatTheWholeQueryBothWays) {
+  for (int i = 0; i < 5; ++i) create_campaign("1", "c" + std::to_string(i));
+  const json first = json::parse(
+      call("GET", "/v19.0/act_1/campaigns?fields=name,status&limit=2&access_token=tok").body);
+  EXPECT_FALSE(first["paging"].contains("previous"));
+  const std::string next = first["paging"]["next"];
+  for (const char* part : {"http://127.0.0.1:1/v19.0/act_1/campaigns?", "access_token=tok",
+                           "fields=name%2Cstatus", "limit=2", "after="}) {
+    EXPECT_THAT(next, HasSubstr(part));
+  }
+  const json second = json::parse(call("GET", next.substr(next.find("/v19.0"))).body);
+  ASSERT_EQ(second["data"].size(), 2u);
+  EXPECT_EQ(second["data"][0]["name"], "c2");
+  EXPECT_EQ(second["data"][0]["status"], "PAUSED");
+  const std::string previous = second["paging"]["previous"];
+  EXPECT_THAT(previous, HasSubstr("before="));
+  EXPECT_THAT(previous, HasSubstr("access_token=tok"));
+  const json back = json::parse(call("GET", previous.substr(previous.find("/v19.0"))).body);
+  EXPECT_EQ(back["data"], first["data"]);
+  EXPECT_FALSE(back["paging"].contains("previous"));
+  EXPECT_TRUE(back["paging"].contains("next"));
+}
+
+TEST_F(MetaGraphTest, AReadWithoutFieldsAnswersOnlyTheId) {
+  const std::string id = create_campaign("1", "c");
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/" + id).body), (json{{"id", id}}));
+  EXPECT_EQ(json::parse(call("GET", "/v19.0/act_1/campaigns").body)["data"][0], (json{{"id", id}}));
+  const json named = json::parse(call("GET", "/v19.0/" + id + "?fields=name").body);
+  EXPECT_EQ(named, (json{{"id", id}, {"name", "c"}}));
+}
+
+TEST_F(MetaGraphTest, ThrottlingErrorsAreTransientOthersAreNot) {
+  limits({{"ads_management_limit", 1}, {"window_ms", 600000}});
+  ASSERT_EQ(call("GET", "/v19.0/act_5/campaigns").status, 200);
+  const json throttled = error_of(call("GET", "/v19.0/act_5/campaigns"));
+  EXPECT_EQ(throttled["code"], 80004);
+  EXPECT_EQ(throttled["is_transient"], true);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/999"))["is_transient"], false);
+}
+
+// The SDKs post parameters as JSON, so time_increment arrives as a number.
+TEST_F(MetaGraphTest, TimeIncrementIsAcceptedAsAJsonNumber) {
+  const std::string id = create_campaign("1", "c");
+  const Headers as_json{{"Content-Type", "application/json"}};
+  const auto rows = [&](const json& body) {
+    const Response r = call("GET", "/v19.0/" + id + "/insights", body.dump(), as_json);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body)["data"];
+  };
+  EXPECT_EQ(rows({{"date_preset", "last_7d"}, {"time_increment", 1}}).size(), 7u);
+  EXPECT_EQ(rows({{"date_preset", "last_7d"}, {"time_increment", "1"}}).size(), 7u);
+  EXPECT_EQ(rows({{"date_preset", "last_7d"}, {"time_increment", 3}}).size(), 3u);
+  EXPECT_EQ(rows({{"date_preset", "last_7d"}, {"time_increment", "all_days"}}).size(), 1u);
+  const Response bad = call("GET", "/v19.0/" + id + "/insights?time_increment=91");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(error_of(bad)["message"].get<std::string>(), HasSubstr("time_increment"));
+  EXPECT_THAT(error_of(bad)["message"].get<std::string>(), HasSubstr("1..90"));
+}
+
+TEST_F(MetaGraphTest, InsightsRowsCarryTheIdsAskedForAtTheLevelAskedFor) {
+  const std::string campaign = create_campaign("1", "c");
+  const Response set = call("POST", "/v19.0/act_1/adsets", "name=s&campaign_id=" + campaign);
+  const std::string adset = json::parse(set.body)["id"];
+  std::vector<std::string> ads;
+  for (const char* name : {"a1", "a2"}) {
+    ads.push_back(json::parse(
+        call("POST", "/v19.0/act_1/ads", std::string("name=") + name + "&adset_id=" + adset)
+            .body)["id"]);
+  }
+  const json own = json::parse(
+      call("GET", "/v19.0/" + campaign + "/insights?fields=campaign_id,impressions").body);
+  ASSERT_EQ(own["data"].size(), 1u);
+  EXPECT_EQ(own["data"][0]["campaign_id"], campaign);
+  EXPECT_FALSE(own["data"][0].contains("object_id"));
+  EXPECT_FALSE(own["data"][0].contains("account_id"));  // not asked for
+  const json by_ad = json::parse(
+      call("GET", "/v19.0/" + campaign +
+                      "/insights?level=ad&fields=ad_id,ad_name,adset_id,campaign_id,clicks")
+          .body);
+  ASSERT_EQ(by_ad["data"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(by_ad["data"][i]["ad_id"], ads[i]);
+    EXPECT_EQ(by_ad["data"][i]["adset_id"], adset);
+    EXPECT_EQ(by_ad["data"][i]["campaign_id"], campaign);
+    EXPECT_TRUE(by_ad["data"][i].contains("clicks"));
+  }
+  EXPECT_EQ(by_ad["data"][0]["ad_name"], "a1");
+  const json by_campaign =
+      json::parse(call("GET", "/v19.0/act_1/insights?level=campaign&fields=campaign_id").body);
+  ASSERT_EQ(by_campaign["data"].size(), 1u);
+  EXPECT_EQ(by_campaign["data"][0]["campaign_id"], campaign);
+  const Response above = call("GET", "/v19.0/" + ads[0] + "/insights?level=campaign");
+  EXPECT_EQ(above.status, 400);
+  EXPECT_THAT(error_of(above)["message"].get<std::string>(), HasSubstr("level"));
+  const Response unknown = call("GET", "/v19.0/act_1/insights?level=creative");
+  EXPECT_THAT(error_of(unknown)["message"].get<std::string>(),
+              HasSubstr("account, campaign, adset, ad"));
 }
 
 class MetaGraphReportTest : public MetaGraphTest {

@@ -24,5 +24,9 @@ struct Url {
 std::string percent_decode(std::string_view text, bool plus_is_space = false);
 // Parses "a=1&b=x%20y" (application/x-www-form-urlencoded); a repeated name keeps the last value.
 std::map<std::string, std::string> parse_query(std::string_view query);
+// Escapes every byte but the RFC 3986 unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX.
+std::string percent_encode(std::string_view text);
+// The inverse of parse_query: "a=1&b=x%20y", names in the map's order.
+std::string build_query(const std::map<std::string, std::string>& params);
 
 }  // namespace gauntlet::mocks
