@@ -180,6 +180,7 @@ class WebhookEmitter::Job {
                         {"propertyValue", "customer"},
                         {"changeSource", "CRM"},
                         {"sourceId", "userId:1"}});
+      if (plan_.campaign_id > 0) events.back()["campaignId"] = plan_.campaign_id;
     }
     return events.dump();
   }
