@@ -66,7 +66,7 @@ EmitPlan EmitPlan::from_json(const json& body) {
   static const std::set<std::string> kKnown = {
       "target_url",   "rate_per_s", "batches",           "events_per_batch", "secret",
       "app_id",       "portal_id",  "subscription_type", "max_retries",      "retry_base_ms",
-      "retry_cap_ms", "timeout_ms", "concurrency"};
+      "retry_cap_ms", "timeout_ms", "concurrency",       "campaign_id"};
   Problems problems;
   for (const auto& [key, value] : body.items()) {
     if (!kKnown.contains(key)) problems.add("emit." + key + " is not a known field");
@@ -97,6 +97,7 @@ EmitPlan EmitPlan::from_json(const json& body) {
   read_int(body, "events_per_batch", p.events_per_batch, 1, kMaxEventsPerBatch, problems);
   read_int(body, "app_id", p.app_id, 1, INT64_MAX, problems);
   read_int(body, "portal_id", p.portal_id, 1, INT64_MAX, problems);
+  read_int(body, "campaign_id", p.campaign_id, 1, INT64_MAX, problems);
   read_int(body, "max_retries", p.max_retries, 0, 100, problems);
   std::int64_t base_ms = 200, cap_ms = 5000, timeout_ms = 2000;
   read_int(body, "retry_base_ms", base_ms, 1, 3'600'000, problems);
@@ -140,7 +141,8 @@ json EmitPlan::to_json() const {
        std::chrono::duration_cast<std::chrono::milliseconds>(backoff.base).count()},
       {"retry_cap_ms", std::chrono::duration_cast<std::chrono::milliseconds>(backoff.cap).count()},
       {"timeout_ms", timeout.count()},
-      {"concurrency", concurrency}};
+      {"concurrency", concurrency},
+      {"campaign_id", campaign_id == 0 ? json() : json(campaign_id)}};
 }
 
 }  // namespace gauntlet::mocks

@@ -21,6 +21,9 @@ struct EmitPlan {
   std::int64_t app_id = 1;
   std::int64_t portal_id = 62515;
   std::string subscription_type = "contact.propertyChange";
+  // When set (> 0), every event carries "campaignId": the platform files its feedback under that
+  // campaign instead of its default one, so a test can keep its events among its own entities.
+  std::int64_t campaign_id = 0;
   // The scaled-down HubSpot retry policy: HubSpot retries up to 10 times over 24 hours with a
   // 5 s timeout; here up to max_retries with full-jitter backoff of retry_base_ms doubling to
   // retry_cap_ms (defaults: 10 retries within about 30 s) and a 2 s timeout.

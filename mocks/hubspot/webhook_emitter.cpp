@@ -175,6 +175,7 @@ class WebhookEmitter::Job {
                     {"attemptNumber", attempt},    {"objectId", 5000 + event_id % 100000},
                     {"changeSource", "CRM"},       {"sourceId", "userId:1"}};
       event.update(change);
+      if (plan_.campaign_id > 0) event["campaignId"] = plan_.campaign_id;
       events.push_back(std::move(event));
     }
     return events.dump();

@@ -1,5 +1,6 @@
 #include "graph_rate_limiter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -91,6 +92,27 @@ GraphRateLimiter::Windows& GraphRateLimiter::windows_for(const std::string& acco
                 SlidingWindowLimiter(config_.report_run_limit, config_.window)});
   }
   return *slot;
+}
+
+std::int64_t stated_wait_ms(const Headers& usage) {
+  std::int64_t wait = 0;
+  const nlohmann::json account =
+      nlohmann::json::parse(usage.get("X-Ad-Account-Usage", "{}"), nullptr, false);
+  if (account.is_object() && account.value("reset_time_duration", json()).is_number()) {
+    wait = std::max(wait, account["reset_time_duration"].get<std::int64_t>() * 1000);
+  }
+  const nlohmann::json buc =
+      nlohmann::json::parse(usage.get("X-Business-Use-Case-Usage", "{}"), nullptr, false);
+  if (!buc.is_object()) return wait;
+  for (const auto& [key, entries] : buc.items()) {
+    if (!entries.is_array()) continue;
+    for (const nlohmann::json& e : entries) {
+      if (e.is_object() && e.value("estimated_time_to_regain_access", json()).is_number()) {
+        wait = std::max(wait, e["estimated_time_to_regain_access"].get<std::int64_t>() * 60'000);
+      }
+    }
+  }
+  return wait;
 }
 
 Headers GraphRateLimiter::usage_headers(const std::string& account, Windows& w, SteadyTime now) {

@@ -46,6 +46,12 @@ struct RateLimitConfig {
   nlohmann::json to_json() const;
 };
 
+// The wait the usage headers state, in ms: the largest of X-Ad-Account-Usage's
+// reset_time_duration (seconds) and every estimated_time_to_regain_access (minutes) of
+// X-Business-Use-Case-Usage, the two figures a client must honour after a refusal. 0 when neither
+// header says anything (or cannot be parsed).
+std::int64_t stated_wait_ms(const Headers& usage);
+
 class GraphRateLimiter {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;

@@ -203,22 +203,30 @@ Response MetaGraphService::error_response(const GraphError& e) {
                                             {"fbtrace_id", fbtrace_id()}}}});
 }
 
-void MetaGraphService::record_idempotency(const Request& req, int status, const json& result) {
+void MetaGraphService::record_idempotency(const Request& req, int status, const json& result,
+                                          int code, const Headers& usage) {
   const std::string key = idempotency_key(req);
   if (key.empty()) return;
+  const auto at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   std::lock_guard lock(mutex_);
   KeyUse& use = idempotency_[key];
   ++use.count;
   use.requests.push_back({{"method", req.method},
                           {"path", req.path},
                           {"status", status},
-                          {"object_id", result.is_object() ? result.value("id", "") : ""}});
+                          {"object_id", result.is_object() ? result.value("id", "") : ""},
+                          {"code", code},
+                          {"at_ms", at_ms},
+                          {"wait_ms", code == 0 ? 0 : stated_wait_ms(usage)}});
 }
 
 Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
   return [this, type, from, body = std::move(body)](const Request& req) {
     Headers usage;
     int status = 200;
+    int code = 0;
     json result;
     Response res;
     try {
@@ -242,10 +250,11 @@ Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
       res = Response::json(200, result);
     } catch (const GraphError& e) {
       status = e.http_status();
+      code = e.code();
       res = error_response(e);
     }
     for (const auto& [name, value] : usage) res.headers.set(name, value);
-    record_idempotency(req, status, result);
+    record_idempotency(req, status, result, code, usage);
     return res;
   };
 }

@@ -53,7 +53,11 @@ class MetaGraphService {
   Handler graph(CallType type, AccountFrom from, Body body);
   Response error_response(const GraphError& e);
   std::string fbtrace_id();
-  void record_idempotency(const Request& req, int status, const nlohmann::json& result);
+  // `code` is the Graph error code of a refusal (0 for a success); `usage` the headers sent, whose
+  // stated wait a throttled record keeps (wait_ms), so a checker can tell whether a client
+  // called again before it was told it might.
+  void record_idempotency(const Request& req, int status, const nlohmann::json& result, int code,
+                          const Headers& usage);
 
   nlohmann::json list(ObjectKind kind, const Request& req, const nlohmann::json& params,
                       const std::string& account, const std::string& parent) const;
@@ -77,7 +81,9 @@ class MetaGraphService {
   std::mt19937_64 rng_;
   struct KeyUse {
     std::uint64_t count = 0;
-    std::vector<nlohmann::json> requests;  // {"method","path","status","object_id"}
+    // {"method","path","status","object_id","code","at_ms","wait_ms"}: at_ms is when the answer
+    // was made (Unix ms), wait_ms what its usage headers told the caller to wait (refusals only).
+    std::vector<nlohmann::json> requests;
   };
   std::map<std::string, KeyUse> idempotency_;
 };

@@ -34,6 +34,7 @@ class HubSpotEmitterTest : public ::testing::Test {
         ++bad_signatures_;
       batch_sizes_.insert(events.size());
       last_events_ = events;
+      for (const json& e : events) campaign_ids_.insert(e.value("campaignId", json()).dump());
       // Odd-numbered first attempts fail: every such batch needs exactly one retry.
       const bool fail = always_fail_ || (events[0]["attemptNumber"] == 0 &&
                                          events[0]["eventId"].get<std::int64_t>() % 2 == 1);
@@ -68,6 +69,7 @@ class HubSpotEmitterTest : public ::testing::Test {
   bool always_fail_ = false;
   std::set<std::size_t> batch_sizes_;
   json last_events_;
+  std::set<std::string> campaign_ids_;  // "campaignId" of every event received, "null" if none
 };
 
 TEST_F(HubSpotEmitterTest, SignedBatchesAreRetriedUntilAcknowledged) {
@@ -84,6 +86,30 @@ TEST_F(HubSpotEmitterTest, SignedBatchesAreRetriedUntilAcknowledged) {
   EXPECT_EQ(*acked.begin(), 1000);
   EXPECT_EQ(bad_signatures_, 0);
   EXPECT_EQ(batch_sizes_, std::set<std::size_t>{5});
+}
+
+TEST_F(HubSpotEmitterTest, EventsCarryTheJobsCampaignIdOnlyWhenGiven) {
+  WebhookEmitter plain(logger_, metrics_, 1, 1000);
+  plain.start(plan(2, 3));
+  wait_idle(plain);
+  EXPECT_EQ(campaign_ids_, std::set<std::string>{"null"});
+  campaign_ids_.clear();
+  EmitPlan with_campaign = plan(2, 3);
+  with_campaign.campaign_id = 42;
+  WebhookEmitter emitter(logger_, metrics_, 2, 2000);
+  emitter.start(with_campaign);
+  wait_idle(emitter);
+  EXPECT_EQ(campaign_ids_, std::set<std::string>{"42"});
+}
+
+TEST(EmitPlan, ReadsAPositiveCampaignId) {
+  const json base = {{"target_url", "http://127.0.0.1:9/hooks"}, {"secret", "s"}};
+  json with = base;
+  with["campaign_id"] = 7;
+  EXPECT_EQ(EmitPlan::from_json(with).campaign_id, 7);
+  EXPECT_EQ(EmitPlan::from_json(base).campaign_id, 0);
+  with["campaign_id"] = 0;
+  EXPECT_THROW(EmitPlan::from_json(with), ConfigError);
 }
 
 TEST_F(HubSpotEmitterTest, ExhaustedRetriesCountAsFailed) {

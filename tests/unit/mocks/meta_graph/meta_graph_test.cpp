@@ -168,6 +168,33 @@ TEST_F(MetaGraphTest, IdempotencyKeysAreRecordedWithDuplicatesCounted) {
   EXPECT_NE(reqs[0]["object_id"], reqs[1]["object_id"]);  // like Meta, the mock does not dedupe
 }
 
+TEST_F(MetaGraphTest, IdempotencyRecordsSayWhenAndHowLongARefusedCallerMustWait) {
+  limits({{"account_limit", 1}, {"window_ms", 5000}});
+  const Headers key{{"Idempotency-Key", "pub-9"}};
+  call("POST", "/v19.0/act_7/campaigns", "name=a&objective=OUTCOME_SALES", key);
+  call("POST", "/v19.0/act_7/campaigns", "name=a&objective=OUTCOME_SALES", key);
+  const json reqs =
+      json::parse(call("GET", "/__admin/idempotency").body)["keys"]["pub-9"]["requests"];
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0]["code"], 0);
+  EXPECT_EQ(reqs[0]["wait_ms"], 0);
+  EXPECT_EQ(reqs[1]["code"], 17);
+  EXPECT_EQ(reqs[1]["wait_ms"], 5000);  // the account window has room again in 5 s
+  EXPECT_GE(reqs[1]["at_ms"].get<std::int64_t>(), reqs[0]["at_ms"].get<std::int64_t>());
+}
+
+TEST(StatedWait, IsTheLargestOfTheAccountResetAndTheUseCaseRegainTimes) {
+  EXPECT_EQ(stated_wait_ms({}), 0);
+  EXPECT_EQ(stated_wait_ms({{"X-Ad-Account-Usage", R"({"reset_time_duration":3})"}}), 3000);
+  EXPECT_EQ(
+      stated_wait_ms({{"X-Ad-Account-Usage", R"({"reset_time_duration":3})"},
+                      {"X-Business-Use-Case-Usage",
+                       R"({"7":[{"type":"ads_management","estimated_time_to_regain_access":2},)"
+                       R"({"type":"ads_insights","estimated_time_to_regain_access":0}]})"}}),
+      120'000);
+  EXPECT_EQ(stated_wait_ms({{"X-Ad-Account-Usage", "not json"}}), 0);
+}
+
 TEST_F(MetaGraphTest, ChildrenMustBelongToTheAccount) {
   const std::string campaign = create_campaign("1", "c");
   const Response set = call("POST", "/v19.0/act_1/adsets", "name=s&campaign_id=" + campaign);
