@@ -125,7 +125,7 @@ bool write_outputs(const HttpArgs& args, const RunResult& result, const EngineSt
     if (args.csv_prefix) {
       CsvOptions csv;
       csv.iteration_type = args.effective_method();
-      csv.iteration_name = redact_url(args.url);
+      csv.iteration_name = url_path_and_query(redact_url(args.url));  // Locust's Name column
       csv.average_content_bytes = stats.completed > 0 ? static_cast<double>(stats.bytes_received) /
                                                             static_cast<double>(stats.completed)
                                                       : 0;

@@ -14,9 +14,7 @@ using TimePoint = std::chrono::steady_clock::time_point;
 // A kept error message is at most this many bytes, cut at a UTF-8 character boundary.
 constexpr std::size_t kMaxMessageBytes = 200;
 
-// The per-second histograms only feed a chart's p50/p95/p99: 2 significant digits keep the dense
-// array small, which matters because every shard resets it once a second.
-constexpr HistogramLayout kSecondLayout{1, 3'600'000'000, 2};
+constexpr HistogramLayout kSecondLayout = kSeriesLatencyLayout;
 
 std::int64_t to_us(std::chrono::nanoseconds latency) noexcept {
   return std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
@@ -394,6 +392,7 @@ std::vector<SeriesPoint> build_series(std::vector<const ClosedSecond*> entries, 
     point.p50_us = merged.value_at_percentile(50.0);
     point.p95_us = merged.value_at_percentile(95.0);
     point.p99_us = merged.value_at_percentile(99.0);
+    point.latency = merged;
   }
   fill_active_vus(points, from, vus, carried_vus);
   return points;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -155,13 +156,39 @@ TEST(ReportCommand, MissingDirectoryExitsThree) {
   EXPECT_THAT(r.err, HasSubstr("nope"));
 }
 
-TEST(ReportCommand, DirectoryWithoutResultsExitsThreeAndSaysWhatItSkipped) {
+TEST(ReportCommand, EmptyDirectoryExitsThree) {
+  const TempDir tmp;
+  const Outcome r = run_command({tmp.path().string(), "--out", (tmp.path() / "rep").string()});
+  EXPECT_EQ(r.code, kReportExitNoResults);
+  EXPECT_THAT(r.err, HasSubstr("no result files in"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "rep"));
+}
+
+// CTest's junit.xml and logs live next to the results: not results, and not worth a warning.
+TEST(ReportCommand, NonJsonFilesAreSkippedSilently) {
   const TempDir tmp;
   write_text(tmp.path() / "junit.xml", "<testsuites/>");
+  write_text(tmp.path() / "Flow.A.json.tmp", "{");
+  const Outcome empty = run_command({tmp.path().string()});
+  EXPECT_EQ(empty.code, kReportExitNoResults);
+  EXPECT_THAT(empty.err, Not(HasSubstr("junit.xml")));
+  EXPECT_THAT(empty.err, Not(HasSubstr("warning")));
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), tmp.path());
   const Outcome r = run_command({tmp.path().string()});
-  EXPECT_EQ(r.code, kReportExitNoResults);
-  EXPECT_THAT(r.err, HasSubstr("warning: skipping junit.xml: not a JSON result file"));
-  EXPECT_THAT(r.err, HasSubstr("no result files in"));
+  EXPECT_EQ(r.code, kReportExitOk);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(ReportCommand, AResultOfANewerSchemaNamesFileAndFieldAndWritesNothing) {
+  const TempDir tmp;
+  nlohmann::json doc = to_json(make_result("Flow.Future", {}));
+  doc["schema_version"] = 99;
+  write_text(tmp.path() / "Flow.Future.json", doc.dump());
+  const Outcome r = run_command({tmp.path().string(), "--out", (tmp.path() / "rep").string()});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("Flow.Future.json"));
+  EXPECT_THAT(r.err, HasSubstr("'schema_version' is 99, newer than this build reads"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "rep"));
 }
 
 TEST(ReportCommand, AllPassOrWarnExitsZeroAndPrintsTheTable) {
@@ -202,14 +229,14 @@ TEST(ReportCommand, QuietPrintsOnlyTheTotals) {
   EXPECT_EQ(r.out, "summary: 1 test — 1 PASS, 0 WARN, 0 FAIL, 0 incomplete\n");
 }
 
-TEST(ReportCommand, OutWritesSummaryAndReportJsonWithNoTempFilesLeft) {
+TEST(ReportCommand, OutWritesTheWholeReportDirectoryWithNoTempFilesLeft) {
   const TempDir tmp;
   const fs::path results = tmp.path() / "results";
   const fs::path out_dir = tmp.path() / "report" / "nested";
   write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
   write_result_file(make_result("Flow.B", {"p(95)<10ms"}), results);
   const Outcome r = run_command({results.string(), "--out", out_dir.string()});
-  EXPECT_EQ(r.code, kReportExitFailed);
+  EXPECT_EQ(r.code, kReportExitFailed) << r.err;
   EXPECT_EQ(read_text(out_dir / "summary.txt"), r.out);
   const nlohmann::json doc = nlohmann::json::parse(read_text(out_dir / "report.json"));
   EXPECT_EQ(doc.at("schema_version"), 1);
@@ -218,20 +245,65 @@ TEST(ReportCommand, OutWritesSummaryAndReportJsonWithNoTempFilesLeft) {
   EXPECT_EQ(run_result_from_json(doc.at("results")[1]).name, "Flow.B");
   EXPECT_EQ(doc.at("totals").at("fail"), 1);
   EXPECT_EQ(doc.at("totals").at("pass"), 1);
-  for (const auto& entry : fs::directory_iterator(out_dir)) {
-    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+  EXPECT_THAT(read_text(out_dir / "junit.xml"), HasSubstr("<testsuite name=\"Flow\""));
+  EXPECT_THAT(read_text(out_dir / "report.html"), HasSubstr("uPlot"));
+  EXPECT_THAT(read_text(out_dir / "csv" / "Flow.A_stats.csv"), StartsWith("Type,Name,"));
+  EXPECT_TRUE(fs::exists(out_dir / "csv" / "Flow.B_stats_history.csv"));
+  EXPECT_TRUE(fs::exists(out_dir / "csv" / "Flow.B_failures.csv"));
+  for (const auto& entry : fs::recursive_directory_iterator(tmp.path() / "report")) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
   }
 }
 
-TEST(ReportCommand, ReportJsonInTheResultsDirectoryIsSkippedNextTime) {
+TEST(ReportCommand, ASecondReportReplacesTheDirectoryWhole) {
   const TempDir tmp;
-  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path());
-  ASSERT_EQ(run_command({tmp.path().string(), "--out", tmp.path().string()}).code, kReportExitOk);
-  const Outcome again = run_command({tmp.path().string()});
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report";
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  write_text(out_dir / "stale.txt", "from before");
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  EXPECT_FALSE(fs::exists(out_dir / "stale.txt"));
+  EXPECT_TRUE(fs::exists(out_dir / "report.html"));
+  std::vector<std::string> siblings;
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    siblings.push_back(e.path().filename().string());
+  }
+  EXPECT_THAT(siblings, ::testing::UnorderedElementsAre("results", "report"));
+}
+
+TEST(ReportCommand, AReportThatCannotBeRenderedLeavesThePreviousOneWhole) {
+  const TempDir tmp;
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report";
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  const std::string before = read_text(out_dir / "report.html");
+  ASSERT_EQ(::setenv("GAUNTLET_REPORT_ASSETS", (tmp.path() / "no-assets").c_str(), 1), 0);
+  const Outcome r = run_command({results.string(), "--out", out_dir.string()});
+  ::unsetenv("GAUNTLET_REPORT_ASSETS");
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("uPlot.iife.min.js"));
+  EXPECT_THAT(r.err, HasSubstr("run scripts/setup"));
+  EXPECT_EQ(read_text(out_dir / "report.html"), before);
+}
+
+TEST(ReportCommand, OutMustNotBeTheResultsDirectory) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "results");
+  for (const fs::path& out : {tmp.path() / "results", tmp.path()}) {
+    const Outcome r = run_command({(tmp.path() / "results").string(), "--out", out.string()});
+    EXPECT_EQ(r.code, kReportExitUsage) << out;
+    EXPECT_THAT(r.err, HasSubstr("is or contains the results directory"));
+  }
+  EXPECT_TRUE(fs::exists(tmp.path() / "results" / "Flow.A.json"));
+  // A report inside the results directory is a subdirectory: the next report ignores it.
+  const fs::path inside = tmp.path() / "results" / "report";
+  ASSERT_EQ(run_command({(tmp.path() / "results").string(), "--out", inside.string()}).code,
+            kReportExitOk);
+  const Outcome again = run_command({(tmp.path() / "results").string()});
   EXPECT_EQ(again.code, kReportExitOk);
-  EXPECT_THAT(again.err, HasSubstr("warning: skipping report.json: not a result"));
-  EXPECT_THAT(again.err, HasSubstr("warning: skipping summary.txt"));
-  EXPECT_THAT(again.out, HasSubstr("summary: 1 test —"));
+  EXPECT_EQ(again.err, "");
 }
 
 TEST(ReportCommand, MalformedResultNamesFileAndFieldAndWritesNothing) {
@@ -257,7 +329,7 @@ TEST(ReportCommand, TruncatedJsonIsMalformedNotSkipped) {
   write_text(tmp.path() / "Flow.Cut.json", R"({"schema_version": 1, "name": "Flow.Cut", "ite)");
   const Outcome r = run_command({tmp.path().string()});
   EXPECT_EQ(r.code, kReportExitUsage);
-  EXPECT_THAT(r.err, HasSubstr("Flow.Cut.json is not valid JSON"));
+  EXPECT_THAT(r.err, HasSubstr("Flow.Cut.json is not valid JSON (corrupt or truncated)"));
 }
 
 TEST(ReportCommand, UnwritableOutExitsTwo) {
