@@ -37,6 +37,7 @@
             ctx.stroke();
             ctx.fillStyle = "#c62828";
             ctx.font = (10 * devicePixelRatio) + "px sans-serif";
+            ctx.textAlign = "left";
             ctx.fillText(String(ev.action || "fault"), x0 + 3, u.bbox.top + 12 * devicePixelRatio);
           });
           ctx.restore();

@@ -4,6 +4,7 @@
 # without console errors and that every chart exists with its expected series. Keeps the
 # screenshot (WORK/report.png) for a person and for CI's artifacts.
 #   browser_check.sh GAUNTLET KNOWN_RESULTS WORK
+# REPORT_WINDOW=W,H sets the window (and screenshot) size; default 1280,2600 (a laptop's width).
 set -euo pipefail
 gauntlet=$1 known=$2 work=$3
 
@@ -27,7 +28,7 @@ fi
 page="file://$work/report/report.html"
 flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --mute-audio
        --no-first-run --user-data-dir="$work/profile" --enable-logging=stderr --v=0
-       --virtual-time-budget=5000 --window-size=1280,2600)
+       --virtual-time-budget=5000 --window-size="${REPORT_WINDOW:-1280,2600}")
 "$chromium" "${flags[@]}" --dump-dom "$page" >"$work/dom.html" 2>"$work/chromium-dom.log"
 "$chromium" "${flags[@]}" --screenshot="$work/report.png" "$page" >/dev/null \
   2>"$work/chromium-screenshot.log"

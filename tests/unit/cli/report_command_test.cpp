@@ -353,5 +353,79 @@ TEST(ReportCommand, ExitCodeIgnoresWarningsButNotStatus) {
   EXPECT_THAT(r.out, Not(HasSubstr("notes")));
 }
 
+// ---- compare and merge ----------------------------------------------------------------------
+
+// A report directory of one run whose latencies are 1..100 ms times `slower`.
+fs::path report_of(const fs::path& root, const std::string& name, double slower) {
+  RunResult r = make_result("Flow.A", {"p(95)<1s"});
+  r.metrics.iteration.latency.reset();
+  for (std::int64_t i = 1; i <= 100; ++i) {
+    r.metrics.iteration.latency.record(static_cast<std::int64_t>(i * 1000 * slower));
+  }
+  write_result_file(r, root / (name + "-results"));
+  const fs::path out = root / name;
+  EXPECT_LE(run_command({(root / (name + "-results")).string(), "--out", out.string(), "-q"}).code,
+            kReportExitFailed);
+  return out;
+}
+
+TEST(ReportCompare, PassesTheSameRunAndFlagsASlowedOne) {
+  const TempDir tmp;
+  const fs::path base = report_of(tmp.path(), "base", 1.0);
+  const fs::path same = report_of(tmp.path(), "same", 1.0);
+  const fs::path slow = report_of(tmp.path(), "slow", 1.5);
+  const Outcome ok = run_command({"compare", base.string(), same.string()});
+  EXPECT_EQ(ok.code, kReportExitOk) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("compare: 1 compared, 0 regressed"));
+  EXPECT_TRUE(fs::exists(same / "compare.json"));
+  EXPECT_TRUE(fs::exists(same / "compare.html"));
+  const Outcome bad = run_command({"compare", base.string(), (slow / "report.json").string()});
+  EXPECT_EQ(bad.code, kReportExitFailed) << bad.err;
+  EXPECT_THAT(bad.out, HasSubstr("REGRESSION  Flow.A"));
+  EXPECT_EQ(nlohmann::json::parse(read_text(slow / "compare.json"))["regression"], true);
+  // A wider tolerance lets the same change pass.
+  EXPECT_EQ(run_command({"compare", base.string(), slow.string(), "--tolerance", "p50=0.6",
+                         "--tolerance", "p95=0.6", "--tolerance", "p99=0.6"})
+                .code,
+            kReportExitOk);
+}
+
+TEST(ReportCompare, BadInputIsNamed) {
+  const TempDir tmp;
+  const fs::path base = report_of(tmp.path(), "base", 1.0);
+  const Outcome missing = run_command({"compare", base.string(), (tmp.path() / "nope").string()});
+  EXPECT_EQ(missing.code, kReportExitNoResults);
+  EXPECT_THAT(missing.err, HasSubstr("nope"));
+  const Outcome tolerance =
+      run_command({"compare", base.string(), base.string(), "--tolerance", "p42=1"});
+  EXPECT_EQ(tolerance.code, kReportExitUsage);
+  EXPECT_THAT(tolerance.err, HasSubstr("\"p42\" is unknown"));
+  write_text(tmp.path() / "cut.json", R"({"results": [)");
+  const Outcome cut = run_command({"compare", base.string(), (tmp.path() / "cut.json").string()});
+  EXPECT_EQ(cut.code, kReportExitUsage);
+  EXPECT_THAT(cut.err, HasSubstr("cut.json is not valid JSON (corrupt or truncated)"));
+  EXPECT_EQ(run_command({"compare", base.string()}).code, kReportExitUsage);
+}
+
+TEST(ReportMerge, MergesEachTestOfTheInputsIntoOneResult) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "m1");
+  write_result_file(make_result("Flow.B", {}), tmp.path() / "m1");
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "m2");
+  const fs::path out = tmp.path() / "merged";
+  const Outcome r = run_command(
+      {"merge", out.string(), (tmp.path() / "m1").string(), (tmp.path() / "m2").string()});
+  ASSERT_EQ(r.code, kReportExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("merged Flow.A from 2 results"));
+  const RunResult a = read_result_file(out / "Flow.A.json");
+  EXPECT_EQ(a.metrics.iteration.total(), 200);
+  EXPECT_EQ(a.metrics.iteration.latency.total_count(), 200);
+  EXPECT_EQ(read_result_file(out / "Flow.B.json").metrics.iteration.total(), 100);
+  const Outcome missing =
+      run_command({"merge", out.string(), (tmp.path() / "nowhere.json").string()});
+  EXPECT_EQ(missing.code, kReportExitNoResults);
+  EXPECT_THAT(missing.err, HasSubstr("nowhere.json does not exist"));
+}
+
 }  // namespace
 }  // namespace gauntlet
