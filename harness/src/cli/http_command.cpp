@@ -10,6 +10,7 @@
 #include "gauntlet/http/redact.hpp"
 #include "gauntlet/http/target_check.hpp"
 #include "gauntlet/load/limits.hpp"
+#include "gauntlet/load/progress.hpp"
 #include "gauntlet/metrics/run_result.hpp"
 #include "gauntlet/metrics/threshold.hpp"
 #include "gauntlet/report/csv_reporter.hpp"
@@ -125,7 +126,7 @@ bool write_outputs(const HttpArgs& args, const RunResult& result, const EngineSt
     if (args.csv_prefix) {
       CsvOptions csv;
       csv.iteration_type = args.effective_method();
-      csv.iteration_name = redact_url(args.url);
+      csv.iteration_name = url_path_and_query(redact_url(args.url));  // Locust's Name column
       csv.average_content_bytes = stats.completed > 0 ? static_cast<double>(stats.bytes_received) /
                                                             static_cast<double>(stats.completed)
                                                       : 0;
@@ -192,7 +193,13 @@ int run_prepared(Prepared& p, std::ostream& out, std::ostream& err,
     err << "gauntlet http: the run could not start: " << *why << '\n';
     return kHttpExitCannotStart;
   }
-  HttpProgressPrinter progress(out, context.terminal, p.args.quiet);
+  // The live line goes to stderr: redrawn in place on a terminal; elsewhere only with
+  // GAUNTLET_PROGRESS=1 (a plain line every 5 s), so that CI logs stay clean.
+  const std::optional<std::string> progress_env =
+      context.env ? context.env("GAUNTLET_PROGRESS") : std::nullopt;
+  const bool show_progress =
+      progress_wanted(progress_env ? progress_env->c_str() : nullptr, context.terminal);
+  HttpProgressPrinter progress(err, context.terminal, p.args.quiet || !show_progress);
   const auto started_at = std::chrono::system_clock::now();
   EngineRun run = p.engine->run(context.stop, std::ref(progress));
   progress.finish();

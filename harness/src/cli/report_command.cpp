@@ -1,13 +1,17 @@
 #include "gauntlet/cli/report_command.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include "gauntlet/cli/report_subcommands.hpp"
 #include "gauntlet/config_error.hpp"
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/report/html_reporter.hpp"
 #include "gauntlet/report/json_reporter.hpp"
+#include "gauntlet/report/report_directory.hpp"
 #include "gauntlet/report/result_file.hpp"
 #include "gauntlet/report/results_dir.hpp"
 #include "gauntlet/report/run_status.hpp"
@@ -82,6 +86,18 @@ std::optional<ResultsDir> load(const fs::path& dir, std::ostream& err, int& code
   }
 }
 
+// The report replaces its whole directory: it must not be, or contain, the results directory.
+std::optional<std::string> out_dir_clash(const fs::path& out_dir, const fs::path& results_dir) {
+  std::error_code ec;
+  const fs::path out = fs::weakly_canonical(out_dir, ec);
+  const fs::path results = fs::weakly_canonical(results_dir, ec);
+  const auto [end, ignored] = std::mismatch(out.begin(), out.end(), results.begin(), results.end());
+  if (end != out.end()) return std::nullopt;
+  return "--out " + out_dir.string() + " is or contains the results directory " +
+         results_dir.string() + "; the report replaces its whole directory, so give another one " +
+         "(e.g. " + (results_dir / "report").string() + ")";
+}
+
 }  // namespace
 
 ReportArgs parse_report_args(std::span<const std::string> args) {
@@ -115,30 +131,17 @@ ReportArgs parse_report_args(std::span<const std::string> args) {
   return parsed;
 }
 
-nlohmann::json report_json(std::span<const RunResult> results) {
-  nlohmann::json doc{{"schema_version", kResultSchemaVersion},
-                     {"results", nlohmann::json::array()}};
-  for (const RunResult& r : results) doc["results"].push_back(to_json(r));
-  const SummaryTotals t = summary_totals(results);
-  doc["totals"] = {{"tests", t.tests()},
-                   {"pass", t.pass},
-                   {"warn", t.warn},
-                   {"fail", t.fail},
-                   {"incomplete", t.incomplete}};
-  return doc;
-}
-
-void write_report_files(const fs::path& out_dir, std::string_view summary_text,
-                        std::span<const RunResult> results) {
-  // Serialise first: nothing touches the disk unless both documents are ready.
-  const std::string json =
-      report_json(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  fs::create_directories(out_dir);
-  write_file_atomically(out_dir / "report.json", json);
-  write_file_atomically(out_dir / "summary.txt", summary_text);
+void write_report_directory(const fs::path& out_dir, const ResultsDir& loaded,
+                            const HtmlAssets& assets) {
+  // Everything is rendered first: nothing touches the disk unless every format is ready.
+  const std::vector<DirectoryFile> files =
+      report_directory_files(loaded.results, loaded.documents, assets);
+  write_directory_atomically(out_dir, files);
 }
 
 int run_report_command(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "compare") return run_compare_command(args.subspan(1), out, err);
+  if (!args.empty() && args[0] == "merge") return run_merge_command(args.subspan(1), out, err);
   ReportArgs parsed;
   try {
     parsed = parse_report_args(args);
@@ -157,8 +160,13 @@ int run_report_command(std::span<const std::string> args, std::ostream& out, std
   std::ostringstream summary;
   SummaryReporter(summary).report(loaded->results);
   if (parsed.out_dir) {
+    if (const std::optional<std::string> clash =
+            out_dir_clash(*parsed.out_dir, parsed.results_dir)) {
+      err << "gauntlet report: " << *clash << "\nno report was written.\n";
+      return kReportExitUsage;
+    }
     try {
-      write_report_files(*parsed.out_dir, summary.str(), loaded->results);
+      write_report_directory(*parsed.out_dir, *loaded, load_html_assets(default_html_assets_dir()));
     } catch (const std::exception& e) {
       err << "gauntlet report: cannot write the report to " << *parsed.out_dir << ": " << e.what()
           << '\n';

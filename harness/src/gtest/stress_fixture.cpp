@@ -1,8 +1,16 @@
 #include "gauntlet/gtest/stress_fixture.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>  // program_invocation_short_name (glibc)
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "gauntlet/gtest/interrupt_watch.hpp"
+#include "gauntlet/gtest/progress_printer.hpp"
 #include "gauntlet/gtest/threshold_assertion.hpp"
 #include "gauntlet/load/run_plan.hpp"
 #include "gauntlet/load/stop_source.hpp"
@@ -86,7 +94,14 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
 
   StopSource stop;
   const InterruptForward forward(stop);
-  RunOutput out = run_plan(checked, scenario, clock_, stop);
+  // The live line goes to stderr, on a terminal only unless GAUNTLET_PROGRESS says otherwise.
+  const std::optional<std::string> progress_env = process_env()("GAUNTLET_PROGRESS");
+  const bool show_progress =
+      progress_wanted(progress_env ? progress_env->c_str() : nullptr, ::isatty(STDERR_FILENO) == 1);
+  ProgressPrinter progress(std::cerr);
+  RunOutput out = run_plan(checked, scenario, clock_, stop,
+                           show_progress ? ProgressFn(std::ref(progress)) : ProgressFn{});
+  progress.finish();
   const ExecutionResult& exec = out.execution;
 
   FinishedRun facts;
@@ -102,7 +117,10 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   facts.stop_reason = exec.stop_reason;
   facts.requested_rate_per_s = exec.requested_rate_per_s;
   facts.achieved_rate_per_s = exec.achieved_rate_per_s;
-  facts.extra = {{"execution", exec.to_json()}, {"params", params_.to_json()}};
+  // The executable names the report's JUnit testsuite (report/junit_reporter.hpp).
+  facts.extra = {{"execution", exec.to_json()},
+                 {"params", params_.to_json()},
+                 {"executable", program_invocation_short_name}};
   facts.extra.update(options.extra);
   attach_figures(options, facts);
   const RunResult result = assemble_result(std::move(facts), checked.thresholds());

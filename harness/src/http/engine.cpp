@@ -145,6 +145,14 @@ EngineRun Engine::run(std::stop_token stop, const ProgressFn& on_progress) {
     stop_flag.store(true);
     for (const auto& loop : loops) loop->wake();
   });
+  // Users as Locust counts them: the closed model's connections, each one a user that loops from
+  // the start; the open model's requests in flight. Sampled at the start too, so that second 0
+  // (and a run shorter than a second) has its count.
+  const auto sample_users = [&](Steady::time_point at) {
+    recorder.sample_active_vus(
+        at, curve ? progress_of(loops, {}).active_connections : options_.connections);
+  };
+  sample_users(start);
   LoopRuns runs;
   runs.stats.resize(static_cast<std::size_t>(n));
   std::vector<std::jthread> threads;
@@ -172,7 +180,7 @@ EngineRun Engine::run(std::stop_token stop, const ProgressFn& on_progress) {
       if (runs.done_cv.wait_until(lock, tick, [&] { return runs.done == n; })) break;
       lock.unlock();
       const Steady::time_point now = Steady::now();
-      recorder.sample_active_vus(now, progress_of(loops, {}).active_connections);
+      sample_users(now);
       if (on_progress) {
         EngineProgress progress = progress_of(loops, now - start);
         const std::vector<SeriesPoint> series = recorder.live_series(now);

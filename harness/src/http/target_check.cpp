@@ -92,6 +92,16 @@ std::string url_host(std::string_view url) {
   return std::string(rest.substr(0, rest.find(':')));
 }
 
+std::string url_path_and_query(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+  const std::size_t path = rest.find_first_of("/?#");
+  rest = path == std::string_view::npos ? std::string_view{} : rest.substr(path);
+  rest = rest.substr(0, rest.find('#'));
+  if (rest.empty() || rest.front() != '/') return "/" + std::string(rest);
+  return std::string(rest);
+}
+
 bool is_loopback_host(const std::string& host) {
   const std::string h = lowered(host);
   if (h.empty()) return false;

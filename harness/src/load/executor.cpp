@@ -119,8 +119,16 @@ void Executor::join_all() {
 
 void Executor::sample_if_due(Clock::time_point now) {
   if (now < next_sample_) return;
-  recorder_->sample_active_vus(now, active_vus_.load());
+  const std::int64_t active = active_vus_.load();
+  recorder_->sample_active_vus(now, active);
   while (next_sample_ <= now) next_sample_ += kSampleInterval;
+  if (!progress_) return;
+  try {
+    progress_(
+        progress_snapshot(recorder_->live_series(now), now - start_, plan_.max_duration(), active));
+  } catch (...) {
+    progress_ = nullptr;  // a broken progress display must not end the run
+  }
 }
 
 void Executor::supervisor_sleep(Clock::time_point now, Clock::time_point t) {

@@ -388,9 +388,12 @@ std::int64_t Histogram::value_at_percentile(double percentile) const noexcept {
   const std::int32_t last = last_index();
   for (std::int32_t i = first_index(); i <= last; ++i) {
     seen += counts_[static_cast<std::size_t>(i)];
-    if (seen >= rank) return layout_.highest_equivalent(layout_.value_at_index(i));
+    // The bucket's highest equivalent value (HDR convention), but never above the exact max:
+    // a report must not show a p99.99 above its max. It is never below min(), since the bucket
+    // holds a recorded value at least as large as the min.
+    if (seen >= rank) return std::min(layout_.highest_equivalent(layout_.value_at_index(i)), max_);
   }
-  return layout_.highest_equivalent(max_);  // unreachable while counts sum to total_
+  return max_;  // unreachable while counts sum to total_
 }
 
 std::int64_t Histogram::min() const noexcept { return empty() ? 0 : min_; }

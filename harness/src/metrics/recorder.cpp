@@ -14,9 +14,7 @@ using TimePoint = std::chrono::steady_clock::time_point;
 // A kept error message is at most this many bytes, cut at a UTF-8 character boundary.
 constexpr std::size_t kMaxMessageBytes = 200;
 
-// The per-second histograms only feed a chart's p50/p95/p99: 2 significant digits keep the dense
-// array small, which matters because every shard resets it once a second.
-constexpr HistogramLayout kSecondLayout{1, 3'600'000'000, 2};
+constexpr HistogramLayout kSecondLayout = kSeriesLatencyLayout;
 
 std::int64_t to_us(std::chrono::nanoseconds latency) noexcept {
   return std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
@@ -394,6 +392,7 @@ std::vector<SeriesPoint> build_series(std::vector<const ClosedSecond*> entries, 
     point.p50_us = merged.value_at_percentile(50.0);
     point.p95_us = merged.value_at_percentile(95.0);
     point.p99_us = merged.value_at_percentile(99.0);
+    point.latency = merged;
   }
   fill_active_vus(points, from, vus, carried_vus);
   return points;
@@ -532,8 +531,10 @@ std::vector<SeriesPoint> Recorder::live_series(std::chrono::steady_clock::time_p
   entries.reserve(copies.size());
   for (const ClosedSecond& c : copies) entries.push_back(&c);
   const std::int64_t carried = impl_->live.empty() ? 0 : impl_->live.back().active_vus;
-  const std::vector<SeriesPoint> fresh =
+  std::vector<SeriesPoint> fresh =
       build_series(std::move(entries), from, limit, impl_->copy_vus(), carried);
+  // A live reader wants the figures, not the histograms (~26 KB a second, copied every call).
+  for (SeriesPoint& p : fresh) p.latency.reset();
   impl_->live.insert(impl_->live.end(), fresh.begin(), fresh.end());
   return impl_->live;
 }

@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -159,6 +160,41 @@ void CsvReporter::stats_rows(const RunResult& result) {
   stats_row(out, "", "Aggregated", m.iteration, result.duration_s, options_.average_content_bytes);
 }
 
+namespace {
+
+// One second's percentile columns: from its histogram when the result keeps one (any
+// percentile; 100% is its max), else only the p50/p95/p99 older results carried.
+void history_percentiles(CsvRow& row, const SeriesPoint& p) {
+  for (double q : kLocustPercentiles) {
+    if (p.latency && !p.latency->empty()) {
+      const Histogram& h = *p.latency;
+      row << ms(static_cast<double>(q >= 100 ? h.max() : h.value_at_percentile(q)));
+      continue;
+    }
+    const bool known = !p.latency && p.completed > 0 && (q == 50 || q == 95 || q == 99);
+    row << (known ? ms(static_cast<double>(q == 50   ? p.p50_us
+                                           : q == 95 ? p.p95_us
+                                                     : p.p99_us))
+                  : "N/A");
+  }
+}
+
+// Locust's "Total ..." latency columns: the run so far, from the seconds' histograms merged
+// (N/A when the result keeps none, or nothing has completed yet).
+void history_totals(CsvRow& row, const std::optional<Histogram>& so_far) {
+  if (!so_far || so_far->empty()) {
+    row << "N/A"
+        << "N/A"
+        << "N/A"
+        << "N/A";
+    return;
+  }
+  row << ms(static_cast<double>(so_far->value_at_percentile(50))) << ms(so_far->mean())
+      << ms(static_cast<double>(so_far->min())) << ms(static_cast<double>(so_far->max()));
+}
+
+}  // namespace
+
 void CsvReporter::history_rows(const RunResult& result) {
   std::ostream& out = out_;
   const auto start_s =
@@ -166,24 +202,22 @@ void CsvReporter::history_rows(const RunResult& result) {
           .count();
   std::int64_t total = 0;
   std::int64_t failed = 0;
+  std::optional<Histogram> so_far;
   for (const SeriesPoint& p : result.metrics.series) {
     total += p.completed;
     failed += p.failed;
+    if (p.latency) {
+      if (!so_far) so_far.emplace(p.latency->layout());
+      so_far->merge(*p.latency);
+    }
     CsvRow row(out);
     row << start_s + p.second << p.active_vus << ""
         << "Aggregated" << trimmed_fixed(p.rps, 6)
         << trimmed_fixed(static_cast<double>(p.failed), 6);
-    for (double q : kLocustPercentiles) {
-      const bool known = p.completed > 0 && (q == 50 || q == 95 || q == 99);
-      row << (known ? ms(static_cast<double>(q == 50   ? p.p50_us
-                                             : q == 95 ? p.p95_us
-                                                       : p.p99_us))
-                    : "N/A");
-    }
-    row << total << failed << "N/A"
-        << "N/A"
-        << "N/A"
-        << "N/A" << trimmed_fixed(options_.average_content_bytes, 2);
+    history_percentiles(row, p);
+    row << total << failed;
+    history_totals(row, so_far);
+    row << trimmed_fixed(options_.average_content_bytes, 2);
   }
 }
 

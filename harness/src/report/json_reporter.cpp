@@ -90,15 +90,17 @@ Json list_to_json(const std::vector<T>& items, ToJson to_json_one) {
 }
 
 Json point_to_json(const SeriesPoint& p) {
-  return Json{{"second", p.second},
-              {"completed", p.completed},
-              {"failed", p.failed},
-              {"dropped", p.dropped},
-              {"rps", p.rps},
-              {"p50_us", p.p50_us},
-              {"p95_us", p.p95_us},
-              {"p99_us", p.p99_us},
-              {"active_vus", p.active_vus}};
+  Json out{{"second", p.second},
+           {"completed", p.completed},
+           {"failed", p.failed},
+           {"dropped", p.dropped},
+           {"rps", p.rps},
+           {"p50_us", p.p50_us},
+           {"p95_us", p.p95_us},
+           {"p99_us", p.p99_us},
+           {"active_vus", p.active_vus}};
+  if (p.latency) out["histogram"] = p.latency->to_json();
+  return out;
 }
 
 Json threshold_to_json(const ThresholdOutcome& t) {
@@ -260,6 +262,7 @@ SeriesPoint read_point(const ObjectReader& r) {
   p.p95_us = r.integer("p95_us");
   p.p99_us = r.integer("p99_us");
   p.active_vus = r.integer("active_vus");
+  if (r.find("histogram") != nullptr) p.latency = read_histogram(r);  // absent in older results
   return p;
 }
 
@@ -331,6 +334,13 @@ RunMetrics read_metrics(const ObjectReader& root) {
 
 void check_schema_version(const ObjectReader& root) {
   const std::int64_t version = root.integer("schema_version");
+  if (version > kResultSchemaVersion) {
+    bad_field("schema_version", "is " + std::to_string(version) +
+                                    ", newer than this build reads (" +
+                                    std::to_string(kResultSchemaVersion) +
+                                    "): the result was written by a newer gauntlet; report it with "
+                                    "that version or update this one");
+  }
   if (version != kResultSchemaVersion) {
     bad_field("schema_version", "is " + std::to_string(version) + ", but this build reads only " +
                                     std::to_string(kResultSchemaVersion));

@@ -1,6 +1,7 @@
 #include "gauntlet/report/result_file.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,6 +97,43 @@ void write_file_atomically(const fs::path& target, std::string_view text) {
     throw;
   }
   sync_directory(target.has_parent_path() ? target.parent_path() : fs::path("."));
+}
+
+void write_directory_atomically(const fs::path& dir, std::span<const DirectoryFile> files) {
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path parent = target.parent_path();
+  const std::string stem = "." + target.filename().string();
+  const fs::path temp = parent / (stem + ".tmp-" + std::to_string(::getpid()));
+  fs::create_directories(parent);
+  std::error_code ignored;
+  fs::remove_all(temp, ignored);
+  try {
+    fs::create_directory(temp);
+    for (const DirectoryFile& f : files) {
+      const fs::path path = temp / f.name;
+      fs::create_directories(path.parent_path());
+      write_synced(path, f.text);
+    }
+    sync_directory(temp);
+    if (!fs::exists(target)) {
+      fs::rename(temp, target);
+    } else if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) ==
+               0) {
+      fs::remove_all(temp);                           // now the old directory
+    } else if (errno == EINVAL || errno == ENOSYS) {  // no exchange here: two renames
+      const fs::path old = parent / (stem + ".old-" + std::to_string(::getpid()));
+      fs::remove_all(old, ignored);
+      fs::rename(target, old);
+      fs::rename(temp, target);
+      fs::remove_all(old, ignored);
+    } else {
+      throw_errno("cannot replace the directory", target);
+    }
+  } catch (...) {
+    fs::remove_all(temp, ignored);
+    throw;
+  }
+  sync_directory(parent);
 }
 
 RunResult read_result_file(const fs::path& path) {

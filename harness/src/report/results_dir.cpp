@@ -47,16 +47,15 @@ ResultsDir read_results_dir(const fs::path& dir) {
   ResultsDir out;
   for (const fs::path& file : files_in(dir)) {
     const std::string name = file.filename().string();
-    if (file.extension() != ".json") {
-      out.warnings.push_back("skipping " + name + ": not a JSON result file");
-      continue;
-    }
+    // Other files belong in a results directory too (CTest's junit.xml, a .json.tmp being
+    // written, logs): they are not results, and not worth a warning.
+    if (file.extension() != ".json") continue;
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(read_text(file));
     } catch (const nlohmann::json::parse_error& e) {
       throw std::invalid_argument("result file " + file.string() +
-                                  " is not valid JSON: " + e.what());
+                                  " is not valid JSON (corrupt or truncated): " + e.what());
     }
     if (!is_result_document(doc)) {
       out.warnings.push_back("skipping " + name +
@@ -65,6 +64,7 @@ ResultsDir read_results_dir(const fs::path& dir) {
     }
     try {
       out.results.push_back(run_result_from_json(doc));
+      out.documents.push_back(std::move(doc));
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("result file " + file.string() + ": " + e.what());
     }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -13,6 +14,8 @@
 #include "gauntlet/metrics/run_result.hpp"
 #include "gauntlet/report/json_reporter.hpp"
 #include "gauntlet/report/result_file.hpp"
+#include "gauntlet/text/duration_parse.hpp"
+#include "support/percentile_invariant.hpp"
 #include "support/test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -129,6 +132,18 @@ TEST_F(HttpCommand, WritesTheResultAsCanonicalJsonAndLocustCsv) {
   EXPECT_THAT(read_text(prefix + "_stats.csv"),
               StartsWith("Type,Name,Request Count,Failure Count,Median Response Time,"));
   EXPECT_THAT(read_text(prefix + "_stats.csv"), HasSubstr("\r\n,Aggregated,100,0,"));
+  // Locust's Name is the request's path (secrets redacted), not the whole URL.
+  EXPECT_THAT(read_text(prefix + "_stats.csv"),
+              HasSubstr("\r\nGET,/ok?access_token=[REDACTED],100,0,"));
+  // A closed-model run with 2 users says so in every second of the history, and fills the
+  // percentile and Total columns that Locust fills.
+  const std::string history = read_text(prefix + "_stats_history.csv");
+  EXPECT_THAT(history, Not(HasSubstr("N/A")));
+  std::istringstream rows(history);
+  std::string row;
+  std::getline(rows, row);
+  while (std::getline(rows, row))
+    EXPECT_THAT(row, ::testing::MatchesRegex("[0-9]+,2,,Aggregated,.*"));
   EXPECT_THAT(read_text(prefix + "_stats_history.csv"),
               StartsWith("Timestamp,User Count,Type,Name,"));
   EXPECT_EQ(read_text(prefix + "_failures.csv"), "Method,Name,Error,Occurrences\r\n");
@@ -182,6 +197,36 @@ TEST(ProgressLine, ShowsRateLatencyErrorsAndActiveConnections) {
   EXPECT_EQ(progress_line(p, &last),
             "[  3s] 1234 req/s  p50 1.2ms  p99 4.5ms  errors 2  active 10");
   EXPECT_EQ(progress_line(p, nullptr), "[  3s] warming up  errors 2  active 10");
+}
+
+// The latency spectrum of `gauntlet http`'s summary, read back, never exceeds its max.
+TEST(HttpSummary, NoPercentileIsAboveTheMaxOrBelowTheMin) {
+  const RunResult r = testing::overshooting_result("http");
+  EngineStats stats;
+  stats.uncorrected = r.metrics.iteration.latency;
+  std::ostringstream out;
+  print_http_summary(out, r, stats);
+  const std::regex figure(R"((p[0-9.]+|max) ([0-9.]+(?:us|ms|s)))");
+  std::istringstream lines(out.str());
+  int checked = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<double> percentiles;
+    double max_us = -1;
+    for (std::sregex_iterator it(line.begin(), line.end(), figure), end; it != end; ++it) {
+      const auto d = parse_duration((*it)[2].str());
+      ASSERT_TRUE(d) << line;
+      const double v = static_cast<double>(d->count()) / 1000.0;
+      if ((*it)[1] == "max") {
+        max_us = v;
+      } else {
+        percentiles.push_back(v);
+      }
+    }
+    if (max_us < 0 || percentiles.size() < 2) continue;
+    testing::expect_within_min_max(percentiles, 1001, max_us, "http summary: " + line);
+    ++checked;
+  }
+  EXPECT_GE(checked, 1) << out.str();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -155,13 +156,39 @@ TEST(ReportCommand, MissingDirectoryExitsThree) {
   EXPECT_THAT(r.err, HasSubstr("nope"));
 }
 
-TEST(ReportCommand, DirectoryWithoutResultsExitsThreeAndSaysWhatItSkipped) {
+TEST(ReportCommand, EmptyDirectoryExitsThree) {
+  const TempDir tmp;
+  const Outcome r = run_command({tmp.path().string(), "--out", (tmp.path() / "rep").string()});
+  EXPECT_EQ(r.code, kReportExitNoResults);
+  EXPECT_THAT(r.err, HasSubstr("no result files in"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "rep"));
+}
+
+// CTest's junit.xml and logs live next to the results: not results, and not worth a warning.
+TEST(ReportCommand, NonJsonFilesAreSkippedSilently) {
   const TempDir tmp;
   write_text(tmp.path() / "junit.xml", "<testsuites/>");
+  write_text(tmp.path() / "Flow.A.json.tmp", "{");
+  const Outcome empty = run_command({tmp.path().string()});
+  EXPECT_EQ(empty.code, kReportExitNoResults);
+  EXPECT_THAT(empty.err, Not(HasSubstr("junit.xml")));
+  EXPECT_THAT(empty.err, Not(HasSubstr("warning")));
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), tmp.path());
   const Outcome r = run_command({tmp.path().string()});
-  EXPECT_EQ(r.code, kReportExitNoResults);
-  EXPECT_THAT(r.err, HasSubstr("warning: skipping junit.xml: not a JSON result file"));
-  EXPECT_THAT(r.err, HasSubstr("no result files in"));
+  EXPECT_EQ(r.code, kReportExitOk);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(ReportCommand, AResultOfANewerSchemaNamesFileAndFieldAndWritesNothing) {
+  const TempDir tmp;
+  nlohmann::json doc = to_json(make_result("Flow.Future", {}));
+  doc["schema_version"] = 99;
+  write_text(tmp.path() / "Flow.Future.json", doc.dump());
+  const Outcome r = run_command({tmp.path().string(), "--out", (tmp.path() / "rep").string()});
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("Flow.Future.json"));
+  EXPECT_THAT(r.err, HasSubstr("'schema_version' is 99, newer than this build reads"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "rep"));
 }
 
 TEST(ReportCommand, AllPassOrWarnExitsZeroAndPrintsTheTable) {
@@ -202,14 +229,14 @@ TEST(ReportCommand, QuietPrintsOnlyTheTotals) {
   EXPECT_EQ(r.out, "summary: 1 test — 1 PASS, 0 WARN, 0 FAIL, 0 incomplete\n");
 }
 
-TEST(ReportCommand, OutWritesSummaryAndReportJsonWithNoTempFilesLeft) {
+TEST(ReportCommand, OutWritesTheWholeReportDirectoryWithNoTempFilesLeft) {
   const TempDir tmp;
   const fs::path results = tmp.path() / "results";
   const fs::path out_dir = tmp.path() / "report" / "nested";
   write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
   write_result_file(make_result("Flow.B", {"p(95)<10ms"}), results);
   const Outcome r = run_command({results.string(), "--out", out_dir.string()});
-  EXPECT_EQ(r.code, kReportExitFailed);
+  EXPECT_EQ(r.code, kReportExitFailed) << r.err;
   EXPECT_EQ(read_text(out_dir / "summary.txt"), r.out);
   const nlohmann::json doc = nlohmann::json::parse(read_text(out_dir / "report.json"));
   EXPECT_EQ(doc.at("schema_version"), 1);
@@ -218,20 +245,65 @@ TEST(ReportCommand, OutWritesSummaryAndReportJsonWithNoTempFilesLeft) {
   EXPECT_EQ(run_result_from_json(doc.at("results")[1]).name, "Flow.B");
   EXPECT_EQ(doc.at("totals").at("fail"), 1);
   EXPECT_EQ(doc.at("totals").at("pass"), 1);
-  for (const auto& entry : fs::directory_iterator(out_dir)) {
-    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+  EXPECT_THAT(read_text(out_dir / "junit.xml"), HasSubstr("<testsuite name=\"Flow\""));
+  EXPECT_THAT(read_text(out_dir / "report.html"), HasSubstr("uPlot"));
+  EXPECT_THAT(read_text(out_dir / "csv" / "Flow.A_stats.csv"), StartsWith("Type,Name,"));
+  EXPECT_TRUE(fs::exists(out_dir / "csv" / "Flow.B_stats_history.csv"));
+  EXPECT_TRUE(fs::exists(out_dir / "csv" / "Flow.B_failures.csv"));
+  for (const auto& entry : fs::recursive_directory_iterator(tmp.path() / "report")) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
   }
 }
 
-TEST(ReportCommand, ReportJsonInTheResultsDirectoryIsSkippedNextTime) {
+TEST(ReportCommand, ASecondReportReplacesTheDirectoryWhole) {
   const TempDir tmp;
-  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path());
-  ASSERT_EQ(run_command({tmp.path().string(), "--out", tmp.path().string()}).code, kReportExitOk);
-  const Outcome again = run_command({tmp.path().string()});
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report";
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  write_text(out_dir / "stale.txt", "from before");
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  EXPECT_FALSE(fs::exists(out_dir / "stale.txt"));
+  EXPECT_TRUE(fs::exists(out_dir / "report.html"));
+  std::vector<std::string> siblings;
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    siblings.push_back(e.path().filename().string());
+  }
+  EXPECT_THAT(siblings, ::testing::UnorderedElementsAre("results", "report"));
+}
+
+TEST(ReportCommand, AReportThatCannotBeRenderedLeavesThePreviousOneWhole) {
+  const TempDir tmp;
+  const fs::path results = tmp.path() / "results";
+  const fs::path out_dir = tmp.path() / "report";
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), results);
+  ASSERT_EQ(run_command({results.string(), "--out", out_dir.string()}).code, kReportExitOk);
+  const std::string before = read_text(out_dir / "report.html");
+  ASSERT_EQ(::setenv("GAUNTLET_REPORT_ASSETS", (tmp.path() / "no-assets").c_str(), 1), 0);
+  const Outcome r = run_command({results.string(), "--out", out_dir.string()});
+  ::unsetenv("GAUNTLET_REPORT_ASSETS");
+  EXPECT_EQ(r.code, kReportExitUsage);
+  EXPECT_THAT(r.err, HasSubstr("uPlot.iife.min.js"));
+  EXPECT_THAT(r.err, HasSubstr("run scripts/setup"));
+  EXPECT_EQ(read_text(out_dir / "report.html"), before);
+}
+
+TEST(ReportCommand, OutMustNotBeTheResultsDirectory) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "results");
+  for (const fs::path& out : {tmp.path() / "results", tmp.path()}) {
+    const Outcome r = run_command({(tmp.path() / "results").string(), "--out", out.string()});
+    EXPECT_EQ(r.code, kReportExitUsage) << out;
+    EXPECT_THAT(r.err, HasSubstr("is or contains the results directory"));
+  }
+  EXPECT_TRUE(fs::exists(tmp.path() / "results" / "Flow.A.json"));
+  // A report inside the results directory is a subdirectory: the next report ignores it.
+  const fs::path inside = tmp.path() / "results" / "report";
+  ASSERT_EQ(run_command({(tmp.path() / "results").string(), "--out", inside.string()}).code,
+            kReportExitOk);
+  const Outcome again = run_command({(tmp.path() / "results").string()});
   EXPECT_EQ(again.code, kReportExitOk);
-  EXPECT_THAT(again.err, HasSubstr("warning: skipping report.json: not a result"));
-  EXPECT_THAT(again.err, HasSubstr("warning: skipping summary.txt"));
-  EXPECT_THAT(again.out, HasSubstr("summary: 1 test —"));
+  EXPECT_EQ(again.err, "");
 }
 
 TEST(ReportCommand, MalformedResultNamesFileAndFieldAndWritesNothing) {
@@ -257,7 +329,7 @@ TEST(ReportCommand, TruncatedJsonIsMalformedNotSkipped) {
   write_text(tmp.path() / "Flow.Cut.json", R"({"schema_version": 1, "name": "Flow.Cut", "ite)");
   const Outcome r = run_command({tmp.path().string()});
   EXPECT_EQ(r.code, kReportExitUsage);
-  EXPECT_THAT(r.err, HasSubstr("Flow.Cut.json is not valid JSON"));
+  EXPECT_THAT(r.err, HasSubstr("Flow.Cut.json is not valid JSON (corrupt or truncated)"));
 }
 
 TEST(ReportCommand, UnwritableOutExitsTwo) {
@@ -279,6 +351,80 @@ TEST(ReportCommand, ExitCodeIgnoresWarningsButNotStatus) {
   EXPECT_EQ(r.code, kReportExitOk);
   EXPECT_THAT(r.err, HasSubstr("skipping notes.json"));
   EXPECT_THAT(r.out, Not(HasSubstr("notes")));
+}
+
+// ---- compare and merge ----------------------------------------------------------------------
+
+// A report directory of one run whose latencies are 1..100 ms times `slower`.
+fs::path report_of(const fs::path& root, const std::string& name, double slower) {
+  RunResult r = make_result("Flow.A", {"p(95)<1s"});
+  r.metrics.iteration.latency.reset();
+  for (std::int64_t i = 1; i <= 100; ++i) {
+    r.metrics.iteration.latency.record(static_cast<std::int64_t>(i * 1000 * slower));
+  }
+  write_result_file(r, root / (name + "-results"));
+  const fs::path out = root / name;
+  EXPECT_LE(run_command({(root / (name + "-results")).string(), "--out", out.string(), "-q"}).code,
+            kReportExitFailed);
+  return out;
+}
+
+TEST(ReportCompare, PassesTheSameRunAndFlagsASlowedOne) {
+  const TempDir tmp;
+  const fs::path base = report_of(tmp.path(), "base", 1.0);
+  const fs::path same = report_of(tmp.path(), "same", 1.0);
+  const fs::path slow = report_of(tmp.path(), "slow", 1.5);
+  const Outcome ok = run_command({"compare", base.string(), same.string()});
+  EXPECT_EQ(ok.code, kReportExitOk) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("compare: 1 compared, 0 regressed"));
+  EXPECT_TRUE(fs::exists(same / "compare.json"));
+  EXPECT_TRUE(fs::exists(same / "compare.html"));
+  const Outcome bad = run_command({"compare", base.string(), (slow / "report.json").string()});
+  EXPECT_EQ(bad.code, kReportExitFailed) << bad.err;
+  EXPECT_THAT(bad.out, HasSubstr("REGRESSION  Flow.A"));
+  EXPECT_EQ(nlohmann::json::parse(read_text(slow / "compare.json"))["regression"], true);
+  // A wider tolerance lets the same change pass.
+  EXPECT_EQ(run_command({"compare", base.string(), slow.string(), "--tolerance", "p50=0.6",
+                         "--tolerance", "p95=0.6", "--tolerance", "p99=0.6"})
+                .code,
+            kReportExitOk);
+}
+
+TEST(ReportCompare, BadInputIsNamed) {
+  const TempDir tmp;
+  const fs::path base = report_of(tmp.path(), "base", 1.0);
+  const Outcome missing = run_command({"compare", base.string(), (tmp.path() / "nope").string()});
+  EXPECT_EQ(missing.code, kReportExitNoResults);
+  EXPECT_THAT(missing.err, HasSubstr("nope"));
+  const Outcome tolerance =
+      run_command({"compare", base.string(), base.string(), "--tolerance", "p42=1"});
+  EXPECT_EQ(tolerance.code, kReportExitUsage);
+  EXPECT_THAT(tolerance.err, HasSubstr("\"p42\" is unknown"));
+  write_text(tmp.path() / "cut.json", R"({"results": [)");
+  const Outcome cut = run_command({"compare", base.string(), (tmp.path() / "cut.json").string()});
+  EXPECT_EQ(cut.code, kReportExitUsage);
+  EXPECT_THAT(cut.err, HasSubstr("cut.json is not valid JSON (corrupt or truncated)"));
+  EXPECT_EQ(run_command({"compare", base.string()}).code, kReportExitUsage);
+}
+
+TEST(ReportMerge, MergesEachTestOfTheInputsIntoOneResult) {
+  const TempDir tmp;
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "m1");
+  write_result_file(make_result("Flow.B", {}), tmp.path() / "m1");
+  write_result_file(make_result("Flow.A", {"p(95)<1s"}), tmp.path() / "m2");
+  const fs::path out = tmp.path() / "merged";
+  const Outcome r = run_command(
+      {"merge", out.string(), (tmp.path() / "m1").string(), (tmp.path() / "m2").string()});
+  ASSERT_EQ(r.code, kReportExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("merged Flow.A from 2 results"));
+  const RunResult a = read_result_file(out / "Flow.A.json");
+  EXPECT_EQ(a.metrics.iteration.total(), 200);
+  EXPECT_EQ(a.metrics.iteration.latency.total_count(), 200);
+  EXPECT_EQ(read_result_file(out / "Flow.B.json").metrics.iteration.total(), 100);
+  const Outcome missing =
+      run_command({"merge", out.string(), (tmp.path() / "nowhere.json").string()});
+  EXPECT_EQ(missing.code, kReportExitNoResults);
+  EXPECT_THAT(missing.err, HasSubstr("nowhere.json does not exist"));
 }
 
 }  // namespace

@@ -18,6 +18,14 @@ TEST(TargetCheck, ExtractsTheHost) {
   EXPECT_EQ(url_host("not a url"), "");
 }
 
+// Locust's Name column holds the request's path, not the whole URL.
+TEST(TargetCheck, ExtractsThePathAndQueryAsLocustNamesARequest) {
+  EXPECT_EQ(url_path_and_query("http://127.0.0.1:8080/api/v1?q=1#top"), "/api/v1?q=1");
+  EXPECT_EQ(url_path_and_query("https://user:pw@localhost/x?y"), "/x?y");
+  EXPECT_EQ(url_path_and_query("http://[::1]:80"), "/");
+  EXPECT_EQ(url_path_and_query("http://h?only=query"), "/?only=query");
+}
+
 TEST(TargetCheck, AcceptsOnlyLoopbackAddresses) {
   EXPECT_TRUE(is_loopback_host("127.0.0.1"));
   EXPECT_TRUE(is_loopback_host("127.10.20.30"));

@@ -5,6 +5,8 @@
 
 #include <sstream>
 
+#include "support/percentile_invariant.hpp"
+
 using ::testing::HasSubstr;
 
 namespace gauntlet {
@@ -16,7 +18,8 @@ RunResult sample_result() {
   r.started_at = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
   StepStats& it = r.metrics.iteration;
   // 1..4 ms. Above 2048us the histogram's buckets are 2us wide, and percentiles report a bucket's
-  // highest equivalent value (HDR convention): 3000us reads 3.001ms; 100% is the exact max.
+  // highest equivalent value (HDR convention) capped at the exact max: 3000us reads 3.001ms, and
+  // 4000us (bucket [4000, 4001]) reads 4ms.
   for (int i = 1; i <= 4; ++i) it.latency.record(i * 1000);
   it.ok = 3;
   it.failed = 1;
@@ -44,9 +47,8 @@ TEST(CsvReporter, WritesLocustsStatsColumnsAndAnAggregatedRow) {
       "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,"
       "75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\r\n"
       "GET,/"
-      "ok,4,1,2,2.501,1,4,2.5,2,0.5,2,3.001,3.001,3.001,4.001,4.001,4.001,4.001,4.001,4.001,4\r\n"
-      ",Aggregated,4,1,2,2.501,1,4,2.5,2,0.5,2,3.001,3.001,3.001,4.001,4.001,4.001,4.001,4.001,4."
-      "001,4\r\n");
+      "ok,4,1,2,2.501,1,4,2.5,2,0.5,2,3.001,3.001,3.001,4,4,4,4,4,4,4\r\n"
+      ",Aggregated,4,1,2,2.501,1,4,2.5,2,0.5,2,3.001,3.001,3.001,4,4,4,4,4,4,4\r\n");
 }
 
 TEST(CsvReporter, WritesTheHistoryWithCumulativeCountsAndNaForWhatIsNotKept) {
@@ -69,6 +71,28 @@ TEST(CsvReporter, WritesFailuresPerClassQuotingAsPythonsCsvDoes) {
   EXPECT_EQ(out.str(),
             "Method,Name,Error,Occurrences\r\n"
             "GET,/ok,\"http_5xx: HTTP 503; a, \"\"quoted\"\"\",1\r\n");
+}
+
+// Every percentile column (and the median) lies between the row's Min and Max, in ms.
+TEST(CsvReporter, NoPercentileColumnIsAboveTheMaxOrBelowTheMin) {
+  std::ostringstream out;
+  CsvReporter(out, CsvTable::kStats).report(testing::overshooting_result());
+  std::istringstream rows(out.str());
+  std::string line;
+  std::getline(rows, line);  // header
+  int checked = 0;
+  while (std::getline(rows, line)) {
+    std::vector<double> cells;
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, ',');) cells.push_back(std::atof(f.c_str()));
+    ASSERT_EQ(cells.size(), 22u) << line;
+    std::vector<double> percentiles(cells.begin() + 11, cells.end());
+    percentiles.push_back(cells[4]);  // Median Response Time
+    testing::expect_within_min_max(percentiles, cells[6], cells[7], "_stats.csv: " + line);
+    EXPECT_EQ(cells[7], 4.51) << line;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);  // the step "call" and Aggregated
 }
 
 }  // namespace

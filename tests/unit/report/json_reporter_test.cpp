@@ -16,6 +16,7 @@
 #include "gauntlet/report/json_reporter.hpp"
 #include "gauntlet/report/result_file.hpp"
 #include "gauntlet/text/utc_time.hpp"
+#include "support/percentile_invariant.hpp"
 #include "support/temp_dir.hpp"
 
 namespace gauntlet {
@@ -311,6 +312,20 @@ TEST(ResultFile, DefaultResultsDirHonoursTheEnvironment) {
   EXPECT_EQ(default_results_dir(), build_paths::results_dir());
   EXPECT_EQ(build_paths::results_dir().filename(), "results");
   if (saved != nullptr) ::setenv("GAUNTLET_RESULTS_DIR", saved_value.c_str(), 1);
+}
+
+// Every "p…" figure of a latency summary lies between its "min" and "max".
+TEST(JsonReporter, NoPercentileIsAboveTheMaxOrBelowTheMin) {
+  const Json doc = to_json(testing::overshooting_result());
+  for (const Json* summary : {&doc["iteration"]["latency_us"], &doc["steps"][0]["latency_us"]}) {
+    std::vector<double> percentiles;
+    for (const auto& [key, value] : summary->items()) {
+      if (key.starts_with("p")) percentiles.push_back(value.get<double>());
+    }
+    EXPECT_EQ((*summary)["max"], 4510);
+    testing::expect_within_min_max(percentiles, (*summary)["min"].get<double>(),
+                                   (*summary)["max"].get<double>(), "report json");
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "gauntlet/metrics/threshold.hpp"
+#include "gauntlet/text/duration_parse.hpp"
+#include "support/percentile_invariant.hpp"
 
 namespace gauntlet {
 namespace {
@@ -206,6 +208,36 @@ TEST(RunStatus, IncompleteOutranksFailWhichOutranksWarn) {
   EXPECT_EQ(run_status(warn), RunStatus::kWarn);
   EXPECT_TRUE(is_success(RunStatus::kWarn));
   EXPECT_EQ(run_status(make_result("A.D", {"p(95)<2s"})), RunStatus::kPass);
+}
+
+// Durations ("1ms", "4.51ms", "-" skipped) in `text`, in microseconds, in order.
+std::vector<double> durations_us(const std::string& text) {
+  std::vector<double> out;
+  const std::regex figure(R"(\b([0-9.]+(?:us|ms|s))\b)");
+  for (std::sregex_iterator it(text.begin(), text.end(), figure), end; it != end; ++it) {
+    const auto d = parse_duration((*it)[1].str());
+    if (d) out.push_back(static_cast<double>(d->count()) / 1000.0);
+  }
+  return out;
+}
+
+// The latency line and the steps table read back as durations: the last figure of each is the
+// max, and no percentile before it exceeds it.
+TEST(SummaryReporter, NoPercentileIsAboveTheMaxOrBelowTheMin) {
+  const std::vector<std::string> lines = lines_of(render({testing::overshooting_result()}));
+  int checked = 0;
+  for (const std::string& line : lines) {
+    const bool latency = line.starts_with("  latency");
+    const bool step_row = line.find(" call ") != std::string::npos;
+    if (!latency && !step_row) continue;
+    std::vector<double> figures = durations_us(line);
+    ASSERT_GE(figures.size(), 2u) << line;
+    const double max_us = figures.back();
+    figures.pop_back();
+    testing::expect_within_min_max(figures, 1001, max_us, "summary: " + line);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
 }
 
 }  // namespace

@@ -23,13 +23,15 @@ inline constexpr int kHttpExitCannotStart = 3;  // e.g. connection refused on ev
 struct HttpCommandContext {
   std::stop_token stop;  // Ctrl-C: the run stops, the report is still written, marked incomplete
   std::function<std::string()> stop_reason;  // why it stopped, e.g. "interrupted by SIGINT"
-  bool terminal = false;  // stdout is a terminal: one progress line redrawn in place each second
+  // stderr is a terminal: the progress line (on stderr) is redrawn in place each second; without
+  // one there is none unless GAUNTLET_PROGRESS=1 (load/progress.hpp's progress_wanted).
+  bool terminal = false;
   // Environment lookup (GAUNTLET_ALLOW_REMOTE); nullptr reads nothing.
   EnvLookup env;
 };
 
-// The whole subcommand: progress and the summary to `out`, problems to `err`. Returns one of the
-// kHttpExit* codes; never throws for bad input or a failing target, never calls exit().
+// The whole subcommand: the summary to `out`, the progress line and problems to `err`. Returns one
+// of the kHttpExit* codes; never throws for bad input or a failing target, never calls exit().
 int run_http_command(std::span<const std::string> args, std::ostream& out, std::ostream& err,
                      const HttpCommandContext& context);
 

@@ -15,14 +15,18 @@ namespace gauntlet {
 
 inline constexpr int kReportExitOk = 0;      // every run PASSed or WARNed
 inline constexpr int kReportExitFailed = 1;  // a run FAILed or is INCOMPLETE
-inline constexpr int kReportExitUsage = 2;   // bad arguments, a malformed result, unwritable --out
+// bad arguments, a malformed, truncated or newer-schema result, an unwritable --out
+inline constexpr int kReportExitUsage = 2;
 inline constexpr int kReportExitNoResults = 3;  // the directory is missing or holds no results
 
 inline constexpr std::string_view kReportUsage =
     "usage: gauntlet report <results-dir> [--out DIR] [--quiet]\n"
+    "       gauntlet report compare BASE NEW [--tolerance KEY=VALUE]... [--out DIR]\n"
+    "       gauntlet report merge OUT IN...\n"
     "\n"
     "Summarises every result file (<results-dir>/*.json) as a table on stdout.\n"
-    "  --out DIR    also write DIR/summary.txt and DIR/report.json (each replaced atomically)\n"
+    "  --out DIR    also write the report directory DIR (replaced whole, atomically):\n"
+    "               summary.txt, report.json, junit.xml, report.html, csv/<test>_*.csv\n"
     "  --quiet      print only the totals line\n"
     "  -h, --help   show this help\n"
     "\n"
@@ -42,15 +46,14 @@ struct ReportArgs {
 // missing or extra directory), each naming the argument.
 ReportArgs parse_report_args(std::span<const std::string> args);
 
-// The report.json document: {"schema_version":1,"results":[<result>...],"totals":{...}}.
-nlohmann::json report_json(std::span<const RunResult> results);
-
-// Writes `<out_dir>/summary.txt` and `<out_dir>/report.json`, creating out_dir. Each file is
-// written to a .tmp sibling first and renamed over its name, so a reader never sees half a
-// file. Throws std::system_error / std::filesystem::filesystem_error naming the path; the
-// .tmp files are removed on failure.
-void write_report_files(const std::filesystem::path& out_dir, std::string_view summary_text,
-                        std::span<const RunResult> results);
+// Writes the report directory (report/report_directory.hpp) at out_dir atomically: the
+// previous directory stays whole until the new one replaces it. Throws std::runtime_error when
+// the HTML assets are missing, std::system_error / std::filesystem::filesystem_error naming the
+// path when the directory cannot be written.
+struct ResultsDir;
+struct HtmlAssets;
+void write_report_directory(const std::filesystem::path& out_dir, const ResultsDir& loaded,
+                            const HtmlAssets& assets);
 
 // The whole subcommand: the summary to `out`, warnings and errors to `err`. Returns one of the
 // kReportExit* codes; never throws for bad input, never calls exit().

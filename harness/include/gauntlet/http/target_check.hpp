@@ -11,6 +11,11 @@ namespace gauntlet {
 // The host part of an http:// or https:// URL ("[::1]" -> "::1"); "" when the URL has none.
 std::string url_host(std::string_view url);
 
+// The path and query of an http:// or https:// URL, without the fragment ("/"
+// when it has none): the request's name as Locust shows it ("http://h:8080/api?q=1" ->
+// "/api?q=1"). Pass a redacted URL when the name is shown.
+std::string url_path_and_query(std::string_view url);
+
 // True when `host` is "localhost" (or a name under .localhost), a literal loopback address, or a
 // name whose every resolved address is loopback. A name that does not resolve is not loopback.
 bool is_loopback_host(const std::string& host);

@@ -27,6 +27,7 @@
 #include "gauntlet/load/clock.hpp"
 #include "gauntlet/load/execution_result.hpp"
 #include "gauntlet/load/iteration_context.hpp"
+#include "gauntlet/load/progress.hpp"
 #include "gauntlet/load/stop_source.hpp"
 #include "gauntlet/load/valid_plan.hpp"
 #include "gauntlet/metrics/recorder.hpp"
@@ -58,6 +59,10 @@ class Executor {
   // Exceptions of the scenario are counted, never thrown; an internal failure (a thread that
   // cannot be started) is rethrown after every thread has been joined.
   RunOutput run();
+  // Calls `fn` about once a second from the supervising thread (with the users' sample), until
+  // the run ends; never from a virtual user's thread. Set before run(). A callback that throws
+  // is not called again.
+  void on_progress(ProgressFn fn) { progress_ = std::move(fn); }
 
  protected:
   // The kind's run: start the users, supervise the load phase, wind down, join_all(), result.
@@ -115,6 +120,7 @@ class Executor {
   std::atomic<std::int64_t> live_threads_{0};
   bool participating_ = false;  // the supervisor counts as a clock participant
   Clock::time_point next_sample_{};
+  ProgressFn progress_;
   std::mutex error_mutex_;
   std::exception_ptr thread_error_;
 };

@@ -11,6 +11,8 @@ namespace gauntlet {
 
 // Returns when the run has ended and every thread has been joined, with the executor's account
 // and the merged metrics of the run's own Recorder. Throws ConfigError for an empty scenario.
-RunOutput run_plan(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop);
+// on_progress, when set, is called about once a second (Executor::on_progress).
+RunOutput run_plan(const ValidPlan& plan, Scenario scenario, Clock& clock, StopSource& stop,
+                   ProgressFn on_progress = {});
 
 }  // namespace gauntlet

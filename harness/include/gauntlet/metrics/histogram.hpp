@@ -59,8 +59,10 @@ class Histogram {
 
   // The value at or below which `percentile` (0..100, clamped; NaN counts as 0) of recorded
   // values fall, as the highest value equivalent to that bucket (HDR convention, as
-  // hdr_value_at_percentile). The bucket is the one holding the value of rank
-  // max(1, floor(percentile / 100 * total_count() + 0.5)) in ascending order. 0 when empty.
+  // hdr_value_at_percentile) capped at the exact max(), so that no report shows a percentile
+  // above its max (or below its min, which the bucket's top never is). The bucket is the one
+  // holding the value of rank max(1, floor(percentile / 100 * total_count() + 0.5)) in
+  // ascending order. 0 when empty.
   std::int64_t value_at_percentile(double percentile) const noexcept;
   // Exact recorded extremes (HDR reports bucket edges instead: lowest_equivalent(min()),
   // highest_equivalent(max())).

@@ -57,7 +57,8 @@ class Recorder {
   // Gauge sample from the executor (about once a second). Thread-safe.
   void sample_active_vus(std::chrono::steady_clock::time_point at, std::int64_t active);
   // The last complete seconds so far, for live progress lines (seconds every shard has moved past
-  // or that are older than 2 s). Thread-safe, may lag; the final series comes from finish().
+  // or that are older than 2 s), without their histograms (SeriesPoint::latency is empty).
+  // Thread-safe, may lag; the final series comes from finish().
   std::vector<SeriesPoint> live_series(std::chrono::steady_clock::time_point now) const;
   // Merges all shards. Call once, after every writer has stopped.
   RunMetrics finish();

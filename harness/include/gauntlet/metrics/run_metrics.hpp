@@ -3,6 +3,7 @@
 // results and reports read.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct StepStats {
   }
 };
 
+// The layout of a series point's histogram: 2 significant digits (a bucket is at most 1% wide)
+// keep the dense array small (~26 KB), which matters because every recorder shard resets one
+// once a second and a result keeps one per second.
+inline constexpr HistogramLayout kSeriesLatencyLayout{1, 3'600'000'000, 2};
+
 // One second of the run: second 0 starts at the run's start.
 struct SeriesPoint {
   std::int64_t second = 0;
@@ -43,6 +49,10 @@ struct SeriesPoint {
   std::int64_t p95_us = 0;
   std::int64_t p99_us = 0;
   std::int64_t active_vus = 0;  // last sample in this second
+  // The second's latencies (kSeriesLatencyLayout; values are bucket starts, so min and max are
+  // within 1%), from which the reports take any percentile of a second or of the run so far, and
+  // which merge exactly across processes. Absent in results written before it was kept.
+  std::optional<Histogram> latency;
 };
 
 // A figure a test attaches once the load has ended (a checker's finding such as "lost", a

@@ -5,9 +5,10 @@
 // in milliseconds as in Locust, with up to 3 decimals (Locust rounds to whole ms, which would
 // turn every loopback latency into 0). Formats finished data only, into an injected stream.
 //
-// What Locust has and a RunResult does not is written as "N/A" rather than invented: the
-// history's per-second rows carry the second's own p50/p95/p99 (the series keeps no other
-// percentiles) and cumulative request and failure counts, but no cumulative latency figures.
+// The history's per-second rows take every percentile from the second's histogram and the
+// "Total ..." latency columns from the seconds so far merged (both at the series' 2 significant
+// digits). What a result does not keep is written as "N/A" rather than invented: a result written
+// before the series kept histograms has only the second's p50/p95/p99 and no totals.
 #include <array>
 #include <filesystem>
 #include <ostream>

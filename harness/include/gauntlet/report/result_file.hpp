@@ -2,6 +2,8 @@
 // Result files on disk: one canonical JSON file per run (<dir>/<Suite>.<Test>.json), written
 // atomically and durably so that a reader (or an interrupted run) never sees half of one.
 #include <filesystem>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "gauntlet/metrics/run_result.hpp"
@@ -21,6 +23,21 @@ void write_result_file(const RunResult& result, const std::filesystem::path& dir
 // fsync'ed, then renamed over `target`, so a reader sees the old file or the new one whole. The
 // directory must exist. Throws std::system_error naming the path (the .tmp file is removed).
 void write_file_atomically(const std::filesystem::path& target, std::string_view text);
+
+// A file of a directory written whole: its path relative to the directory, and its text.
+struct DirectoryFile {
+  std::filesystem::path name;
+  std::string text;
+};
+
+// Makes `dir` hold exactly `files`, atomically: they are written (and fsync'ed) into a fresh
+// sibling directory ".<name>.tmp-<pid>", which then takes dir's place in one rename (an existing
+// dir is swapped out with renameat2(RENAME_EXCHANGE) and removed; where the file system cannot
+// exchange, it is renamed aside first). A reader sees the old directory or the new one whole, and
+// a failure leaves the old one as it was. Creates dir's parents. Throws std::system_error /
+// std::filesystem::filesystem_error naming the path; the temporary directory is removed.
+void write_directory_atomically(const std::filesystem::path& dir,
+                                std::span<const DirectoryFile> files);
 
 // Reads and validates a result file. Throws std::system_error naming the path when it cannot be
 // read, std::invalid_argument naming the path and the problem when it is not valid JSON or not a

@@ -92,7 +92,7 @@ int run_http_subcommand(std::span<const std::string> args, std::ostream& out, st
   HttpCommandContext context;
   context.stop = signals.token();
   context.stop_reason = [&signals] { return signals.reason(); };
-  context.terminal = isatty(STDOUT_FILENO) == 1;
+  context.terminal = isatty(STDERR_FILENO) == 1;  // where the progress line goes
   context.env = process_env();
   return run_http_command(args, out, err, context);
 }
