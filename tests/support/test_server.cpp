@@ -1,5 +1,6 @@
 #include "support/test_server.hpp"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -27,7 +28,25 @@ struct Shared {
   std::atomic<std::int64_t> connections{0};
   std::mutex mutex;
   std::string last_request;  // echo() of the last request read
+  // /capacity's token bucket (under mutex)
+  double tokens = 0;
+  Steady::time_point refilled = Steady::now();
 };
+
+// Whether /capacity has a token for one more request now (a bucket 50 ms of capacity deep).
+bool take_capacity_token(Shared& shared) {
+  const double rate = shared.options.capacity_per_s;
+  if (rate <= 0) return true;
+  const std::lock_guard lock(shared.mutex);
+  const auto now = Steady::now();
+  const double depth = std::max(1.0, rate * 0.05);
+  shared.tokens = std::min(
+      depth, shared.tokens + rate * std::chrono::duration<double>(now - shared.refilled).count());
+  shared.refilled = now;
+  if (shared.tokens < 1) return false;
+  shared.tokens -= 1;
+  return true;
+}
 
 // What the server sends for one request: raw bytes, so broken responses are as easy as good ones.
 struct Reply {
@@ -207,7 +226,9 @@ class Session : public std::enable_shared_from_this<Session> {
       shared_.last_request = echo(parser_->get()).dump();
     }
     shared_.requests.fetch_add(1);
-    reply_ = route(parser_->get());
+    reply_ = parser_->get().target() == "/capacity"
+                 ? simple(parser_->get(), take_capacity_token(shared_) ? 200 : 503, "capacity")
+                 : route(parser_->get());
     if (parser_->get().method() == http::verb::head) {
       // A response to HEAD has the headers of the GET response and no body.
       const std::size_t end = reply_.bytes.find("\r\n\r\n");

@@ -19,6 +19,8 @@
 //   /upload             200 JSON {"bytes": body size, "content_type", "file_bytes", "filename",
 //                       "file_fnv1a"} (file_* from the first multipart part with a filename)
 //   /redirect           302 to /ok
+//   /capacity           200 "ok" while within capacity_per_s, else 503 (a target of known
+//                       capacity: a token bucket refilled at capacity_per_s, 50 ms deep)
 //   anything else       404
 // Stalling (coordinated-omission tests): with stall_every > 0, every response to a request that
 // arrives in the last stall_for of each stall_every period (counted from the server's start) is
@@ -38,6 +40,8 @@ struct TestServerOptions {
   int threads = 1;
   std::chrono::milliseconds stall_every{0};
   std::chrono::milliseconds stall_for{0};
+  // /capacity's capacity in requests per second; 0 = unlimited.
+  double capacity_per_s = 0;
   // Keeps each request's description for last_request() (costs the server a JSON dump each).
   bool keep_last_request = false;
   // Runs first on each of the server's threads (e.g. to tell them apart in allocation counts).

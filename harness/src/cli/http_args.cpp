@@ -73,6 +73,23 @@ std::string read_file(const std::filesystem::path& path, std::string_view shown,
   return text.str();
 }
 
+// "100..2000" (each a rate as --rate takes it): the breaking-point search's range.
+void set_breaking_point(HttpArgs& a, std::string_view v, std::string_view shown, Problems& p) {
+  const std::size_t dots = v.find("..");
+  const auto from =
+      dots == std::string_view::npos ? std::nullopt : parse_rate_per_s(v.substr(0, dots));
+  const auto to =
+      dots == std::string_view::npos ? std::nullopt : parse_rate_per_s(v.substr(dots + 2));
+  if (!from || !to || !(*from > 0) || !(*to > *from) || *to > 10'000'000) {
+    p.add(std::string(shown) +
+          " must read FROM..TO, two rates per second with 0 < FROM < TO <= 10000000 (e.g. "
+          "100..2000), got " +
+          in_quotes(v) + ".");
+    return;
+  }
+  a.breaking_point = std::pair{*from, *to};
+}
+
 using Apply = void (*)(HttpArgs&, std::string_view value, std::string_view shown, Problems&);
 
 struct Flag {
@@ -189,6 +206,19 @@ constexpr Flag kFlags[] = {
      [](HttpArgs& a, std::string_view v, std::string_view, Problems&) {
        a.thresholds.emplace_back(v);
      }},
+    {"", "--breaking-point", true, &set_breaking_point},
+    {"", "--steps", true,
+     [](HttpArgs& a, std::string_view v, std::string_view s, Problems& p) {
+       if (auto n = whole_number(s, v, 2, 100, p)) a.steps = static_cast<int>(*n);
+     }},
+    {"", "--level-duration", true,
+     [](HttpArgs& a, std::string_view v, std::string_view s, Problems& p) {
+       if (auto d = positive_duration(s, v, p)) a.level_duration = *d;
+     }},
+    {"", "--search-budget", true,
+     [](HttpArgs& a, std::string_view v, std::string_view s, Problems& p) {
+       if (auto d = positive_duration(s, v, p)) a.search_budget = *d;
+     }},
     {"", "--json", true,
      [](HttpArgs& a, std::string_view v, std::string_view, Problems&) {
        a.json_path = std::filesystem::path(std::string(v));
@@ -252,6 +282,18 @@ void check_combinations(HttpArgs& a, const std::vector<std::string>& urls, Probl
              !native_engine_supports(a.url, HttpVersion::kHttp1_1)) {
     p.add("--engine native speaks plain-text http:// only, got " + in_quotes(a.url) +
           "; use --engine curl or auto.");
+  }
+  if (a.breaking_point) {
+    if (a.rate_per_s || a.profile || a.requests || a.duration) {
+      p.add(
+          "--breaking-point chooses each level's rate and length itself; it cannot be combined "
+          "with --rate, --profile, -n/--requests or -d/--duration (use --level-duration).");
+    }
+    if (a.thresholds.empty()) {
+      p.add(
+          "--breaking-point needs at least one --threshold (what a sustainable rate is, e.g. "
+          "--threshold 'p(99)<200ms'), got none.");
+    }
   }
   if (a.threads > a.connections) {
     p.add("-t/--threads (" + std::to_string(a.threads) + ") must be <= -c/--connections (" +

@@ -9,6 +9,7 @@
 #include "gauntlet/http/engine.hpp"
 #include "gauntlet/http/redact.hpp"
 #include "gauntlet/http/target_check.hpp"
+#include "gauntlet/load/breaking_point.hpp"
 #include "gauntlet/load/limits.hpp"
 #include "gauntlet/load/progress.hpp"
 #include "gauntlet/metrics/run_result.hpp"
@@ -17,6 +18,7 @@
 #include "gauntlet/report/json_reporter.hpp"
 #include "gauntlet/report/result_file.hpp"
 #include "gauntlet/report/run_status.hpp"
+#include "gauntlet/text/measured_format.hpp"
 
 namespace gauntlet {
 namespace {
@@ -139,6 +141,29 @@ bool write_outputs(const HttpArgs& args, const RunResult& result, const EngineSt
   return true;
 }
 
+// ---- --breaking-point: one open-model run per level, each a normal result ----
+
+BreakingPointOptions search_options(const HttpArgs& args) {
+  BreakingPointOptions o;
+  o.from = args.breaking_point->first;
+  o.to = args.breaking_point->second;
+  o.steps = args.steps;
+  o.time_budget = args.search_budget;
+  o.unit = "requests/s";
+  o.thresholds = args.thresholds;
+  return o;
+}
+
+// The arguments of one level's run: a constant rate for the level's duration.
+HttpArgs level_args(const HttpArgs& args, double rate) {
+  HttpArgs level = args;
+  level.breaking_point.reset();
+  level.rate_per_s = rate;
+  level.duration = args.level_duration;
+  level.name = args.name + ".level-" + format_3_digits(rate);
+  return level;
+}
+
 struct Prepared {
   HttpArgs args;
   std::vector<Threshold> thresholds;
@@ -155,8 +180,13 @@ void prepare(Prepared& p, const HttpCommandContext& context) {
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) problems.add(problem);
   }
+  if (p.args.breaking_point) {
+    for (std::string& problem : search_options(p.args).validate()) problems.add(std::move(problem));
+  }
   try {
-    p.engine.emplace(engine_options(p.args), make_source(p.args));
+    const HttpArgs& first =
+        p.args.breaking_point ? level_args(p.args, p.args.breaking_point->first) : p.args;
+    p.engine.emplace(engine_options(first), make_source(first));
   } catch (const ConfigError& e) {
     for (const std::string& problem : e.problems()) problems.add(problem);
   } catch (const std::invalid_argument& e) {
@@ -215,6 +245,89 @@ int run_prepared(Prepared& p, std::ostream& out, std::ostream& err,
   return is_success(run_status(result)) ? kHttpExitPass : kHttpExitFailed;
 }
 
+LevelOutcome level_outcome(const RunResult& r, const EngineStats& stats) {
+  const Histogram& h = r.metrics.iteration.latency;
+  LevelOutcome out;
+  out.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1000.0;
+  out.p95_ms = static_cast<double>(h.value_at_percentile(95)) / 1000.0;
+  out.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1000.0;
+  out.error_rate = r.metrics.iteration.error_rate();
+  out.achieved_rate = r.achieved_rate_per_s;
+  out.generator_limited = stats.generator_bottleneck;
+  out.passed = is_success(run_status(r)) && !stats.generator_bottleneck;
+  for (const ThresholdOutcome& t : r.thresholds) {
+    if (t.verdict == Verdict::kFail)
+      out.note += (out.note.empty() ? "" : "; ") + t.expression + " " + t.detail;
+  }
+  if (stats.generator_bottleneck)
+    out.note += (out.note.empty() ? "" : "; ") + stats.bottleneck_reason;
+  if (r.incomplete) out.note += (out.note.empty() ? "" : "; ") + r.stop_reason;
+  return out;
+}
+
+// "  level 400/s  p50 1.2ms  p95 3.4ms  p99 5.6ms  errors 0%  achieved 399.8/s  PASS"
+void print_level(std::ostream& out, const LevelOutcome& l) {
+  out << "  level " << format_rate_per_s(l.level) << "  p50 " << format_duration_us(l.p50_ms * 1000)
+      << "  p95 " << format_duration_us(l.p95_ms * 1000) << "  p99 "
+      << format_duration_us(l.p99_ms * 1000) << "  errors " << format_percent(l.error_rate)
+      << "  achieved " << format_rate_per_s(l.achieved_rate) << "  " << (l.passed ? "PASS" : "FAIL")
+      << '\n';
+}
+
+void print_curve(std::ostream& out, const CapacityCurve& c) {
+  out << "breaking point (" << c.levels.size() << " levels):\n";
+  for (const LevelOutcome& l : c.levels) print_level(out, l);
+  out << "highest sustainable rate: "
+      << (c.highest_sustainable ? format_rate_per_s(*c.highest_sustainable) : "none")
+      << "; knee: " << (c.knee ? format_rate_per_s(*c.knee) : "none") << "\n"
+      << c.note << '\n';
+}
+
+int run_breaking_point(Prepared& p, std::ostream& out, std::ostream& err,
+                       const HttpCommandContext& context) {
+  if (auto why = probe_target(p.args.url, p.engine->options().connect_timeout,
+                              p.engine->options().verify_tls)) {
+    err << "gauntlet http: the run could not start: " << *why << '\n';
+    return kHttpExitCannotStart;
+  }
+  std::vector<RunResult> results;
+  const LevelRunner run_level = [&](double rate) {
+    Prepared level;
+    level.args = level_args(p.args, rate);
+    level.thresholds = p.thresholds;
+    level.engine.emplace(engine_options(level.args), make_source(level.args));
+    const auto started_at = std::chrono::system_clock::now();
+    EngineRun run = level.engine->run(context.stop);
+    const EngineStats stats = run.stats;
+    results.push_back(build_result(level, std::move(run), started_at, context));
+    LevelOutcome outcome = level_outcome(results.back(), stats);
+    outcome.level = rate;
+    if (!p.args.quiet) print_level(out, outcome);
+    return outcome;
+  };
+  SteadyClock clock;
+  const CapacityCurve curve = find_breaking_point(search_options(p.args), run_level, clock);
+  print_curve(out, curve);
+  if (results.empty()) return kHttpExitFailed;
+  // The result: the last level run, carrying the whole curve and every level's own result.
+  RunResult result = results.back();
+  result.name = p.args.name;
+  result.breaking_point = curve;
+  result.extra["levels"] = nlohmann::json::array();
+  for (const RunResult& r : results) result.extra["levels"].push_back(to_json(r));
+  try {
+    if (p.args.json_path) {
+      std::ostringstream text;
+      JsonReporter(text).report(result);
+      write_file_atomically(*p.args.json_path, text.str());
+    }
+  } catch (const std::exception& e) {
+    err << "gauntlet http: " << e.what() << '\n';
+    return kHttpExitUsage;
+  }
+  return curve.highest_sustainable ? kHttpExitPass : kHttpExitFailed;
+}
+
 }  // namespace
 
 int run_http_command(std::span<const std::string> args, std::ostream& out, std::ostream& err,
@@ -232,6 +345,7 @@ int run_http_command(std::span<const std::string> args, std::ostream& out, std::
     return kHttpExitUsage;
   }
   try {
+    if (p.args.breaking_point) return run_breaking_point(p, out, err, context);
     return run_prepared(p, out, err, context);
   } catch (const std::exception& e) {  // epoll or libcurl could not be set up
     err << "gauntlet http: the run could not start: " << e.what() << '\n';

@@ -2,19 +2,23 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>  // program_invocation_short_name (glibc)
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
+#include "gauntlet/config_error.hpp"
 #include "gauntlet/gtest/interrupt_watch.hpp"
 #include "gauntlet/gtest/progress_printer.hpp"
 #include "gauntlet/gtest/threshold_assertion.hpp"
 #include "gauntlet/load/run_plan.hpp"
 #include "gauntlet/load/stop_source.hpp"
 #include "gauntlet/metrics/threshold.hpp"
+#include "gauntlet/monitor/leak_metrics.hpp"
 #include "gauntlet/report/result_file.hpp"
 #include "gauntlet/report/run_status.hpp"
 #include "gauntlet/report/summary_reporter.hpp"
@@ -74,7 +78,52 @@ void attach_figures(const RunOptions& options, FinishedRun& facts) {
   }
 }
 
+// The monitor's and the timeline's configuration, checked with the plan: before any load.
+void check_instruments(const RunOptions& options, const ValidPlan& plan) {
+  Problems problems;
+  if (options.monitor) {
+    for (std::string& p : options.monitor->validate()) problems.add(std::move(p));
+  }
+  const auto run_length = plan.max_duration();
+  for (std::string& p : validate_timeline(options.timeline, run_length)) problems.add(std::move(p));
+  for (const RecoveryMetric& r : options.recovery) {
+    for (std::string& p : r.options.validate()) problems.add(r.name + ": " + std::move(p));
+  }
+  problems.throw_if_any();
+}
+
+// The monitor's report, its safety stop and its leak figures join the run's facts.
+void attach_monitor(MonitorReport report, FinishedRun& facts) {
+  for (Figure& f : leak_figures(report, facts.metrics.series)) {
+    facts.metrics.figures.push_back(std::move(f));
+  }
+  if (report.stopped) {
+    facts.incomplete = true;
+    if (facts.stop_reason.find(report.stopped->message) == std::string::npos) {
+      facts.stop_reason += (facts.stop_reason.empty() ? "" : "; ") + report.stopped->message;
+    }
+  }
+  facts.monitor = std::move(report);
+}
+
 }  // namespace
+
+MonitorOptions StressFixture::monitor_options(std::vector<MonitoredProcess> processes) {
+  const double cores = std::max(1U, std::thread::hardware_concurrency());
+  MonitorOptions o;
+  o.processes = std::move(processes);
+  o.limits.max_memory_mb = number_param("max_memory_mb", {1024, 1024, 2048}, 1, 1e6);
+  o.limits.max_cpu_percent =
+      number_param("max_cpu_percent", {95 * cores, 95 * cores, 95 * cores}, 1, 100 * cores);
+  o.limits.max_execution_time =
+      param("max_execution_time",
+            {std::chrono::seconds(120), std::chrono::seconds(600), std::chrono::hours(4)},
+            std::chrono::seconds(1), std::chrono::hours(24));
+  o.limits.memory_growth_rate_mb_per_sec =
+      number_param("memory_growth_rate_mb_per_sec", {10, 10, 10}, 0.001, 1e6);
+  o.limits.max_fds = param("max_fds", {4096, 4096, 16384}, 1, 1'000'000);
+  return o;
+}
 
 StressFixture::StressFixture(std::ostream& out)
     : params_(scale_from_env(process_env()), process_env()),
@@ -92,8 +141,14 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   params_.check();
   const ValidPlan checked = ValidPlan::check(plan);
 
+  check_instruments(options, checked);
+
   StopSource stop;
   const InterruptForward forward(stop);
+  std::optional<ResourceMonitor> monitor;
+  if (options.monitor) monitor.emplace(*options.monitor, stop);
+  std::optional<FaultTimeline> timeline;
+  if (!options.timeline.empty()) timeline.emplace(std::move(options.timeline));
   // The live line goes to stderr, on a terminal only unless GAUNTLET_PROGRESS says otherwise.
   const std::optional<std::string> progress_env = process_env()("GAUNTLET_PROGRESS");
   const bool show_progress =
@@ -122,6 +177,13 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
                  {"params", params_.to_json()},
                  {"executable", program_invocation_short_name}};
   facts.extra.update(options.extra);
+  // The timeline ends (restoring any fault still in force) and the monitor stops with the load.
+  if (timeline) facts.timeline = timeline->finish();
+  if (monitor) attach_monitor(monitor->finish(), facts);
+  facts.breaking_point = std::move(options.breaking_point);
+  for (const RecoveryMetric& r : options.recovery) {
+    facts.metrics.figures.push_back(recovery_figure(r, facts.metrics.series));
+  }
   attach_figures(options, facts);
   const RunResult result = assemble_result(std::move(facts), checked.thresholds());
 

@@ -21,6 +21,9 @@ RunResult assemble_result(FinishedRun run, std::span<const Threshold> thresholds
   r.requested_rate_per_s = run.requested_rate_per_s;
   r.achieved_rate_per_s = run.achieved_rate_per_s;
   r.extra = std::move(run.extra);
+  r.monitor = std::move(run.monitor);
+  r.timeline = std::move(run.timeline);
+  r.breaking_point = std::move(run.breaking_point);
   for (const Threshold& t : thresholds) {
     r.thresholds.push_back(evaluate(t, r.metrics, r.duration_s));
   }

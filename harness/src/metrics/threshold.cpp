@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -437,7 +438,13 @@ std::optional<double> measure_custom(const Threshold& t, const RunMetrics& metri
       why = "gauge " + in_quotes(t.custom) + " was never set";
       return std::nullopt;
     case MetricKind::kFigure:
-      if (const Figure* f = metrics.find_figure(t.custom)) return f->value;
+      if (const Figure* f = metrics.find_figure(t.custom)) {
+        if (!std::isnan(f->value)) return f->value;
+        // A figure with no value (a recovery that never came): not measured, and why.
+        why = "figure " + in_quotes(t.custom) + " has no value" +
+              (f->examples.empty() ? std::string() : ": " + f->examples.front());
+        return std::nullopt;
+      }
       why = "figure " + in_quotes(t.custom) +
             " was not attached (the check that reports it did not run)";
       return std::nullopt;

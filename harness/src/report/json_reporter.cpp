@@ -332,6 +332,28 @@ RunMetrics read_metrics(const ObjectReader& root) {
   return m;
 }
 
+// The optional heavy-load instruments; a malformed one names its field.
+void read_instruments(const ObjectReader& root, RunResult& r) {
+  const auto read = [&](std::string_view key, auto& into) {
+    const Json* value = root.find(key);
+    if (value == nullptr || value->is_null()) return;
+    try {
+      value->get_to(into);
+    } catch (const Json::exception& e) {
+      bad_field(std::string(key), std::string("is malformed: ") + e.what());
+    }
+  };
+  std::optional<MonitorReport> monitor;
+  if (root.find("monitor") != nullptr && !root.at("monitor").is_null()) {
+    read("monitor", monitor.emplace());
+  }
+  r.monitor = std::move(monitor);
+  read("timeline", r.timeline);
+  if (root.find("breaking_point") != nullptr && !root.at("breaking_point").is_null()) {
+    read("breaking_point", r.breaking_point.emplace());
+  }
+}
+
 void check_schema_version(const ObjectReader& root) {
   const std::int64_t version = root.integer("schema_version");
   if (version > kResultSchemaVersion) {
@@ -377,6 +399,10 @@ Json to_json(const RunResult& result) {
   for (const ThresholdOutcome& t : result.thresholds) {
     doc["thresholds"].push_back(threshold_to_json(t));
   }
+  // The heavy-load instruments, each only when the run used it (metrics/*.hpp hold the shapes).
+  if (result.monitor) doc["monitor"] = *result.monitor;
+  if (!result.timeline.empty()) doc["timeline"] = result.timeline;
+  if (result.breaking_point) doc["breaking_point"] = *result.breaking_point;
   return doc;
 }
 
@@ -399,6 +425,7 @@ RunResult run_result_from_json(const Json& doc) {
   r.metrics = read_metrics(root);
   r.thresholds = read_list(root, "thresholds", read_threshold);
   r.extra = root.object("extra").json();
+  read_instruments(root, r);
   return r;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <string_view>
 #include <vector>
 
@@ -145,6 +146,7 @@ void SummaryReporter::report_run(const RunResult& result) const {
   write_thresholds(result);
   write_steps(result);
   write_custom(result.metrics);
+  write_instruments(result);
 }
 
 void SummaryReporter::write_overview(const RunResult& result) const {
@@ -248,7 +250,44 @@ void SummaryReporter::write_custom(const RunMetrics& m) const {
                                 us(h.value_at_percentile(99)) + "  max " + us(h.max()) + "  (" +
                                 std::to_string(h.total_count()) + " values)");
   }
-  for (const Figure& f : m.figures) row(f.name, format_3_digits(f.value) + examples_text(f));
+  for (const Figure& f : m.figures) {
+    row(f.name, (std::isnan(f.value) ? "no value" : format_3_digits(f.value)) + examples_text(f));
+  }
+}
+
+// The heavy-load instruments, when the run used them:
+//   monitor      mock-gateway  peak RSS 130MB  CPU 85%  fds 40  threads 12  RSS slope 0.3MB/min
+//   safety stop  stopped: mock-gateway RSS 1,130 MB > max_memory_mb 1,024 at 00:41
+//   timeline     at 1s  kill video-agent: ok: pid 4242 killed
+//   capacity     highest sustainable 432 requests/s, knee 400 (7 levels; bisection converged ...)
+void SummaryReporter::write_instruments(const RunResult& result) const {
+  if (result.monitor) {
+    std::size_t width = 0;
+    for (const ProcessPeaks& p : result.monitor->processes) width = std::max(width, p.name.size());
+    const char* first = "monitor";
+    for (const ProcessPeaks& p : result.monitor->processes) {
+      out_ << label(first) << pad_right(p.name, width) << "  peak RSS "
+           << format_3_digits(p.peak_rss_mb) << "MB  CPU " << format_3_digits(p.peak_cpu_percent)
+           << "%  fds " << p.peak_fds << "  threads " << p.peak_threads << "  RSS slope "
+           << format_3_digits(p.rss_slope_mb_per_min) << "MB/min\n";
+      first = "";
+    }
+    if (result.monitor->stopped)
+      out_ << label("safety stop") << result.monitor->stopped->message << '\n';
+  }
+  for (std::size_t i = 0; i < result.timeline.size(); ++i) {
+    const TimelineEntry& e = result.timeline[i];
+    out_ << label(i == 0 ? "timeline" : "") << "at " << format_3_digits(e.at_s) << "s";
+    if (e.until_s) out_ << " to " << format_3_digits(*e.until_s) << "s";
+    out_ << "  " << e.action << ": " << e.outcome << '\n';
+  }
+  if (const auto& c = result.breaking_point) {
+    out_ << label("capacity") << "highest sustainable "
+         << (c->highest_sustainable ? format_3_digits(*c->highest_sustainable) + " " + c->unit
+                                    : std::string("none"))
+         << ", knee " << (c->knee ? format_3_digits(*c->knee) : std::string("none")) << " ("
+         << c->levels.size() << " levels" << (c->note.empty() ? "" : "; " + c->note) << ")\n";
+  }
 }
 
 void SummaryReporter::write_steps(const RunResult& result) const {

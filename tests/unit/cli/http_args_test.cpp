@@ -153,3 +153,33 @@ TEST(HttpArgs, HelpNeedsNothingElse) { EXPECT_TRUE(parse({"--help"}).help); }
 
 }  // namespace
 }  // namespace gauntlet
+
+namespace gauntlet {
+namespace {
+
+TEST(HttpArgs, ReadsABreakingPointSearch) {
+  const HttpArgs a =
+      parse({"http://127.0.0.1:8080/", "--breaking-point", "100..2000", "--steps", "6",
+             "--level-duration", "3s", "--search-budget", "2m", "--threshold", "p(99)<200ms"});
+  ASSERT_TRUE(a.breaking_point);
+  EXPECT_EQ(a.breaking_point->first, 100);
+  EXPECT_EQ(a.breaking_point->second, 2000);
+  EXPECT_EQ(a.steps, 6);
+  EXPECT_EQ(a.level_duration, 3s);
+  EXPECT_EQ(a.search_budget, 2min);
+}
+
+TEST(HttpArgs, RefusesABreakingPointSearchWithoutThresholdOrWithABadRange) {
+  EXPECT_THAT(problems_of({"http://127.0.0.1:8080/", "--breaking-point", "100..2000"}),
+              HasSubstr("--breaking-point needs at least one --threshold"));
+  EXPECT_THAT(problems_of({"http://127.0.0.1:8080/", "--breaking-point", "2000..100", "--threshold",
+                           "p(99)<1s"}),
+              HasSubstr("--breaking-point must read FROM..TO, two rates per second with 0 < FROM "
+                        "< TO <= 10000000 (e.g. 100..2000), got \"2000..100\"."));
+  EXPECT_THAT(problems_of({"http://127.0.0.1:8080/", "--breaking-point", "1..2", "--rate", "5",
+                           "--threshold", "p(99)<1s"}),
+              HasSubstr("cannot be combined with --rate"));
+}
+
+}  // namespace
+}  // namespace gauntlet

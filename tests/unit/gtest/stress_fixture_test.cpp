@@ -5,11 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "gauntlet/report/result_file.hpp"
 
@@ -94,6 +96,64 @@ TEST_F(StressFixtureTest, AThresholdOnAnUndeclaredMetricFailsBeforeAnyLoad) {
   int iterations = 0;
   EXPECT_THROW(run(plan, [&](IterationContext&) { ++iterations; }), ConfigError);
   EXPECT_EQ(iterations, 0);
+}
+
+TEST_F(StressFixtureTest, BadInstrumentsAreRefusedBeforeAnyLoadNamingFieldValueAndLimit) {
+  const Plan plan{.name = "short", .model = ClosedModel{.vus = 1, .duration = 2s}};
+  RunOptions options;
+  options.monitor = MonitorOptions{};
+  options.monitor->limits.max_memory_mb = -1;
+  options.timeline = {{"kill worker", 5s, std::nullopt, [] { return std::string(); }, {}}};
+  options.recovery = {{"recovery_s", {.baseline_from_s = 3, .baseline_to_s = 1}}};
+  int iterations = 0;
+  try {
+    run(
+        plan, [&](IterationContext&) { ++iterations; }, options);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string text = e.what();
+    EXPECT_THAT(text, HasSubstr("safety limit max_memory_mb must be > 0, but is -1"));
+    EXPECT_THAT(text, HasSubstr("timeline[0] (kill worker).at is 5s, after the run's end at 2s"));
+    EXPECT_THAT(text, HasSubstr("recovery_s: recovery baseline must be a window"));
+  }
+  EXPECT_EQ(iterations, 0);
+  EXPECT_FALSE(std::filesystem::exists(result_file_path(test_name(), results_dir())));
+}
+
+TEST_F(StressFixtureTest, TheMonitorAndTimelineJoinTheResultAndASafetyStopMarksItIncomplete) {
+  const Plan plan{.name = "monitored",
+                  .model = ClosedModel{.vus = 1, .duration = 3s},
+                  .thresholds = {"rss_slope.generator<1000"},
+                  .metrics = {{"rss_slope.generator", MetricKind::kFigure}}};
+  RunOptions options;
+  options.expect_thresholds = false;
+  options.monitor = MonitorOptions{};
+  options.monitor->interval = 50ms;
+  options.monitor->limits.max_execution_time = 300ms;  // stops the 3 s run early
+  std::atomic<int> fired{0};
+  options.timeline = {{"mark",
+                       100ms,
+                       std::nullopt,
+                       [&] {
+                         ++fired;
+                         return std::string("marked");
+                       },
+                       {}}};
+  const RunResult r = run(
+      plan, [](IterationContext& ctx) { ctx.step("s", [] { std::this_thread::sleep_for(5ms); }); },
+      options);
+  ASSERT_TRUE(r.monitor);
+  ASSERT_TRUE(r.monitor->stopped);
+  EXPECT_EQ(r.monitor->stopped->limit, "max_execution_time_seconds");
+  EXPECT_TRUE(r.incomplete);
+  EXPECT_THAT(r.stop_reason, HasSubstr("stopped: run time "));
+  EXPECT_LT(r.duration_s, 2.0);
+  EXPECT_EQ(fired.load(), 1);
+  ASSERT_EQ(r.timeline.size(), 1u);
+  EXPECT_EQ(r.timeline[0].outcome, "ok: marked");
+  EXPECT_NE(r.metrics.find_figure("rss_slope.generator"), nullptr);
+  EXPECT_EQ(r.thresholds[0].verdict, Verdict::kPass);
+  EXPECT_THAT(summary_.str(), HasSubstr("safety stop  stopped: run time "));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gauntlet/http/engine_options.hpp"
@@ -44,6 +45,12 @@ inline constexpr std::string_view kHttpUsage =
     "  -k, --insecure          do not verify TLS certificates\n"
     "      --threshold EXPR    pass/fail criterion, e.g. 'p(99)<10ms', 'error_rate<1%' "
     "(repeatable)\n"
+    "      --breaking-point FROM..TO\n"
+    "                          search the highest sustainable rate: one open-model run per level,\n"
+    "                          --steps levels from FROM to TO, then bisection; needs --threshold\n"
+    "      --steps N           breaking point: levels before the bisection (default 5)\n"
+    "      --level-duration D  breaking point: each level's run (default 5s)\n"
+    "      --search-budget D   breaking point: the whole search at most (default 5m)\n"
     "      --json FILE         write the result (canonical JSON)\n"
     "      --csv PREFIX        write PREFIX_stats.csv, PREFIX_stats_history.csv, "
     "PREFIX_failures.csv\n"
@@ -77,6 +84,11 @@ struct HttpArgs {
   EngineKind engine = EngineKind::kAuto;
   bool insecure = false;
   std::vector<std::string> thresholds;
+  // --breaking-point FROM..TO (requests per second) and its search's bounds.
+  std::optional<std::pair<double, double>> breaking_point;
+  int steps = 5;
+  std::chrono::nanoseconds level_duration{std::chrono::seconds(5)};
+  std::chrono::nanoseconds search_budget{std::chrono::minutes(5)};
   std::optional<std::filesystem::path> json_path;
   std::optional<std::string> csv_prefix;
   std::string name = "http";

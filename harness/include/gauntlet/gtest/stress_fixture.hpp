@@ -23,11 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "gauntlet/faults/fault_timeline.hpp"
+#include "gauntlet/faults/recovery_time.hpp"
 #include "gauntlet/gtest/stress_params.hpp"
 #include "gauntlet/load/clock.hpp"
 #include "gauntlet/load/iteration_context.hpp"
 #include "gauntlet/load/plan.hpp"
 #include "gauntlet/metrics/run_result.hpp"
+#include "gauntlet/monitor/resource_monitor.hpp"
 
 namespace gauntlet {
 
@@ -44,6 +47,20 @@ struct RunOptions {
   // the result is still written, marked incomplete with the reason, and its figures are missing,
   // so their thresholds fail.
   std::function<std::vector<Figure>()> after_load{};
+  // The resource monitor (monitor/resource_monitor.hpp), for the load phase: its report joins the
+  // result ("monitor"), a safety limit crossed stops the run (incomplete, saying which), and its
+  // leak figures rss_slope.<process> (MB/min) and p99_drift join the figures. Start from
+  // StressFixture::monitor_options() for the scale's default limits.
+  std::optional<MonitorOptions> monitor{};
+  // Timed actions on the run's clock (faults/fault_timeline.hpp), checked against the plan's
+  // max_duration before any load; each action and its outcome join the result ("timeline").
+  std::vector<TimedAction> timeline{};
+  // Recovery times from the run's own per-second series (faults/recovery_time.hpp), each a
+  // figure named by the metric ("recovery_s<30"; declare it in Plan::metrics). Checked before any
+  // load; a recovery that never came has no value, and fails its threshold saying so.
+  std::vector<RecoveryMetric> recovery{};
+  // A breaking-point search's curve (load/breaking_point.hpp) to carry in this run's result.
+  std::optional<CapacityCurve> breaking_point{};
 };
 
 class StressFixture : public ::testing::Test {
@@ -67,6 +84,12 @@ class StressFixture : public ::testing::Test {
                                  std::chrono::nanoseconds min, std::chrono::nanoseconds max) {
     return params_.duration(name, values, min, max);
   }
+
+  // Monitor options watching `processes` (and this process, "generator"), with the scale's
+  // safety limits, each a parameter (GAUNTLET_MAX_MEMORY_MB=2048): max_memory_mb 1024 / 1024 /
+  // 2048, max_cpu_percent 95% of every core, max_execution_time 120s / 600s / 4h,
+  // memory_growth_rate_mb_per_sec 10, max_fds 4096 / 4096 / 16384.
+  MonitorOptions monitor_options(std::vector<MonitoredProcess> processes);
 
   // Runs the plan. Before any load is sent it checks the parameters, the plan and its thresholds
   // (ConfigError with every problem: the test fails, no result is written). A Ctrl-C or SIGTERM

@@ -4,12 +4,16 @@
 // JSON form, carrying schema_version, is report/json_reporter.hpp's.
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "gauntlet/metrics/capacity_curve.hpp"
+#include "gauntlet/metrics/monitor_report.hpp"
 #include "gauntlet/metrics/run_metrics.hpp"
 #include "gauntlet/metrics/threshold_outcome.hpp"
+#include "gauntlet/metrics/timeline_entry.hpp"
 
 namespace gauntlet {
 
@@ -32,6 +36,10 @@ struct RunResult {
   double requested_rate_per_s = 0;  // open model's target; 0 for the closed model
   double achieved_rate_per_s = 0;
   nlohmann::json extra = nlohmann::json::object();  // free-form: generator self-check, platform
+  // Heavy-load instruments, each absent when the run did not use it.
+  std::optional<MonitorReport> monitor;         // the resource monitor's samples and peaks
+  std::vector<TimelineEntry> timeline;          // the fault timeline's actions and outcomes
+  std::optional<CapacityCurve> breaking_point;  // a breaking-point search's curve
 };
 
 // What a finished run knows before its thresholds are judged: the facts each runner (the gtest
@@ -49,6 +57,9 @@ struct FinishedRun {
   double requested_rate_per_s = 0;
   double achieved_rate_per_s = 0;
   nlohmann::json extra = nlohmann::json::object();
+  std::optional<MonitorReport> monitor;
+  std::vector<TimelineEntry> timeline;
+  std::optional<CapacityCurve> breaking_point;
 };
 
 // The one place a RunResult is made: moves the facts in, evaluates every threshold against the

@@ -55,6 +55,7 @@ class SummaryReporter : public Reporter {
   void write_thresholds(const RunResult& result) const;
   void write_steps(const RunResult& result) const;
   void write_custom(const RunMetrics& metrics) const;
+  void write_instruments(const RunResult& result) const;
 
   SummaryOptions options_;
 };

@@ -1,0 +1,66 @@
+#include "gauntlet/monitor/leak_metrics.hpp"
+
+#include <algorithm>
+
+namespace gauntlet {
+
+double least_squares_slope(std::span<const double> x, std::span<const double> y) noexcept {
+  const std::size_t n = std::min(x.size(), y.size());
+  if (n < 2) return 0;
+  double mean_x = 0;
+  double mean_y = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    mean_x += x[i];
+    mean_y += y[i];
+  }
+  mean_x /= static_cast<double>(n);
+  mean_y /= static_cast<double>(n);
+  double sxy = 0;
+  double sxx = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxy += (x[i] - mean_x) * (y[i] - mean_y);
+    sxx += (x[i] - mean_x) * (x[i] - mean_x);
+  }
+  return sxx == 0 ? 0 : sxy / sxx;
+}
+
+double rss_slope_mb_per_min(std::span<const ResourceSample> series, std::string_view process) {
+  std::vector<double> t;
+  std::vector<double> rss;
+  for (const ResourceSample& s : series) {
+    if (s.process != process) continue;
+    t.push_back(s.t_s);
+    rss.push_back(s.rss_mb);
+  }
+  return least_squares_slope(t, rss) * 60.0;
+}
+
+std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
+  std::vector<double> p99;
+  for (const SeriesPoint& p : series) {
+    if (p.completed > 0) p99.push_back(static_cast<double>(p.p99_us));
+  }
+  if (p99.size() < 3) return std::nullopt;
+  const std::size_t third = p99.size() / 3;
+  const auto mean = [](auto first, auto last) {
+    double sum = 0;
+    for (auto it = first; it != last; ++it) sum += *it;
+    return sum / static_cast<double>(last - first);
+  };
+  const double first = mean(p99.begin(), p99.begin() + static_cast<std::ptrdiff_t>(third));
+  const double last = mean(p99.end() - static_cast<std::ptrdiff_t>(third), p99.end());
+  if (first <= 0) return std::nullopt;
+  return last / first;
+}
+
+std::vector<Figure> leak_figures(const MonitorReport& monitor,
+                                 std::span<const SeriesPoint> series) {
+  std::vector<Figure> out;
+  for (const ProcessPeaks& p : monitor.processes) {
+    out.push_back({"rss_slope." + p.name, p.rss_slope_mb_per_min, {}});
+  }
+  if (const auto drift = p99_drift(series)) out.push_back({"p99_drift", *drift, {}});
+  return out;
+}
+
+}  // namespace gauntlet

@@ -1,0 +1,120 @@
+// Extreme concurrency at the gateway: far more virtual users than the gateway has threads, each
+// writing feedback events back to back. The platform must degrade gracefully: every refusal is a
+// fast, well-formed 429 or 503 with Retry-After and the error envelope; nothing else fails; no
+// service crashes (the same pids run after the load); nothing acknowledged is lost or applied
+// twice. The share of refusals is reported as a metric (refusal_share). Label: heavy.
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+#include "fixtures/checkers/platform_integrity.hpp"
+#include "heavy_load.hpp"
+
+namespace gauntlet {
+namespace {
+
+using namespace std::chrono_literals;
+
+class HeavyConcurrency : public HeavyStress {};
+
+// A refusal the platform may give under overload: 429 or 503, quickly, with Retry-After and the
+// {"error":{"status","message"}} envelope. Returns "" when it is one, else what is wrong with it.
+std::string refusal_problem(const Response& r, std::chrono::nanoseconds fast) {
+  if (!r.header("Retry-After")) return std::to_string(r.status) + " without Retry-After";
+  const auto body = r.json();
+  if (!body || !body->contains("error"))
+    return std::to_string(r.status) + " without the error envelope";
+  if (r.elapsed > fast)
+    return std::to_string(r.status) + " after " + std::to_string(r.elapsed.count() / 1'000'000) +
+           "ms";
+  return "";
+}
+
+TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) {
+  Platform& platform = PlatformEnvironment::platform();
+  const auto vus = param("heavy_vus", {64, 256, 512}, 1, 4096);
+  const auto duration = param("duration", {3s, 15s, 2min}, 1s, 24h);
+  const auto fast = param("refusal_fast", {1s, 1s, 1s}, 1ms, 1min);
+  const std::string tag = make_run_tag();
+  const TestCampaign campaign = create_test_campaign(platform, tag);
+  const std::string gateway = platform.url(Service::kGateway);
+  Ledger ledger(tag, 1'000'000);
+  VuClients clients(vus, platform.seed().authorization(), {.timeout = 20s});
+  const PidWatch pids(platform);
+
+  std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::int64_t> answers{0};
+  std::atomic<std::int64_t> clean_refusals{0};
+  RunOptions options;
+  options.monitor = platform_monitor();
+  // Bounded concurrency is part of the plan: the probe shows the run never had more in flight.
+  options.monitor->limits.max_concurrent_operations = vus;
+  options.monitor->operations_in_flight = [&] { return in_flight.load(); };
+  options.after_load = [&] {
+    std::vector<Figure> figures =
+        check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
+    figures.push_back(pids.changed());
+    // The share of all answers that were fast, well-formed refusals: how the gateway sheds load.
+    const auto n = answers.load();
+    figures.push_back(
+        {"refusal_share",
+         n == 0 ? 0.0 : static_cast<double>(clean_refusals.load()) / static_cast<double>(n),
+         {}});
+    return figures;
+  };
+
+  Plan plan{.name = "heavy-concurrency",
+            .model = ClosedModel{.vus = vus, .duration = duration},
+            .thresholds = {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",
+                           "duplicated==0", "unexpected==0", "stuck==0", "accepted>=1"},
+            .metrics = {{"refusals", MetricKind::kCounter},
+                        {"refusals_malformed", MetricKind::kCounter},
+                        {"accepted", MetricKind::kCounter},
+                        {"pids_changed", MetricKind::kFigure},
+                        {"refusal_share", MetricKind::kFigure}}};
+  for (std::string_view n : kIntegrityFigureNames)
+    plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+
+  const RunResult result = run(
+      plan,
+      [&](IterationContext& ctx) {
+        ctx.step("feedback", [&] {
+          const std::string event = tag + "-evt-" + std::to_string(ctx.iteration());
+          in_flight.fetch_add(1);
+          const Response r = clients.of(ctx).post_json(
+              gateway + "/api/v1/feedback", {{"event_id", event},
+                                             {"campaign_id", campaign.id},
+                                             {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
+                                             {"reward", ctx.iteration() % 2}});
+          in_flight.fetch_sub(1);
+          if (r.status != 0) answers.fetch_add(1);
+          if (r.status == 201) {
+            ledger.append(ledger_kind::kFeedback, event);
+            ctx.count("accepted");
+            return;
+          }
+          if (r.status == 429 || r.status == 503) {
+            ctx.count("refusals");
+            const std::string problem = refusal_problem(r, fast);
+            if (problem.empty()) {  // a graceful refusal: a client backs off and retries
+              clean_refusals.fetch_add(1);
+              return;
+            }
+            ctx.count("refusals_malformed");
+            ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
+            return;
+          }
+          expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
+        });
+      },
+      options);
+
+  const Figure* share = result.metrics.find_figure("refusal_share");
+  const ProcessPeaks* gw = result.monitor ? result.monitor->find("mock-gateway") : nullptr;
+  std::cout << "[ figures  ] " << vus << " VUs: " << result.metrics.iteration.total()
+            << " calls, refusal_share " << (share ? share->value : -1) << ", gateway peak threads "
+            << (gw ? gw->peak_threads : -1) << ", fds " << (gw ? gw->peak_fds : -1) << ", RSS "
+            << (gw ? gw->peak_rss_mb : -1) << " MB\n";
+}
+
+}  // namespace
+}  // namespace gauntlet

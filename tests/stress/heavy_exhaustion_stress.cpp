@@ -1,0 +1,193 @@
+// Resource exhaustion. CPU saturation and memory pressure on the machine, made by stress-ng (a
+// Debian package scripts/setup installs; started and stopped by the test, bounded by its own
+// --timeout too), while the prediction path keeps serving. And connection / file-descriptor
+// exhaustion at the gateway: idle connections opened until the gateway's descriptors cross its
+// safety limit, which must stop the run, marked incomplete, naming the limit, the process, the
+// value and the time. Label: heavy.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "gauntlet/process/service_process.hpp"
+#include "gauntlet/unique_fd.hpp"
+#include "heavy_load.hpp"
+
+namespace gauntlet {
+namespace {
+
+using namespace std::chrono_literals;
+
+class HeavyExhaustion : public HeavyStress {};
+
+constexpr const char* kStressNg = "/usr/bin/stress-ng";
+
+// The children of `pid` (stress-ng's workers), from /proc/<pid>/task/<pid>/children.
+std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t child = 0; in >> child;) out.push_back(child);
+  return out;
+}
+
+// The port of a "http://127.0.0.1:PORT" URL.
+std::uint16_t port_of(const std::string& url) {
+  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+}
+
+TEST_F(HeavyExhaustion, CpuAndMemoryPressureFromStressNgLeavesThePredictionPathServing) {
+  ASSERT_TRUE(std::filesystem::exists(kStressNg))
+      << kStressNg << " is missing: scripts/setup installs the stress-ng Debian package";
+  Platform& platform = PlatformEnvironment::platform();
+  const auto duration = param("duration", {4s, 15s, 2min}, 1s, 24h);
+  const auto vm_mb = param("stress_vm_mb", {256, 512, 1024}, 1, 1 << 20);
+  const auto cpu_workers = param("stress_cpu_workers", {2, 2, 2}, 1, 256);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count() + 5;
+  ServiceOptions so;
+  so.name = "stress-ng";
+  so.executable = kStressNg;
+  so.args = {"--cpu",
+             std::to_string(cpu_workers),
+             "--vm",
+             "1",
+             "--vm-bytes",
+             std::to_string(vm_mb) + "M",
+             "--vm-keep",
+             "--timeout",
+             std::to_string(seconds) + "s"};
+  so.log_path = platform.run_dir() / "stress-ng.log";
+  so.grace_period = 2000ms;
+  ServiceProcess stress(so);
+  stress.start();
+  std::this_thread::sleep_for(500ms);  // its workers start and fill their memory
+
+  MonitorOptions monitor = platform_monitor();
+  for (const pid_t worker : children_of(stress.pid())) {
+    monitor.processes.push_back({"stress-ng-" + std::to_string(worker), worker});
+  }
+  // stress-ng's own memory is the pressure, not a leak of ours: its limit is what it was told.
+  for (MonitoredProcess& p : monitor.processes) {
+    if (p.name.starts_with("stress-ng")) {
+      SafetyLimits own = monitor.limits;
+      own.max_memory_mb = static_cast<double>(vm_mb) * 1.5 + 64;
+      own.memory_growth_rate_mb_per_sec.reset();
+      p.limits = own;
+    }
+  }
+  const std::string gateway = platform.url(Service::kGateway);
+  const std::string tag = make_run_tag();
+  const TestCampaign campaign = create_test_campaign(platform, tag);
+  VuClients clients(4, platform.seed().authorization());
+  RunOptions options;
+  options.monitor = monitor;
+  Plan plan{.name = "heavy-cpu-memory-pressure",
+            .model = ClosedModel{.vus = 4, .duration = duration},
+            .thresholds = {"error_rate<1%", "predict: p(99)<2s"}};
+  const RunResult result = run(
+      plan,
+      [&](IterationContext& ctx) { prediction_step(ctx, clients.of(ctx), gateway, campaign.id); },
+      options);
+  stress.stop();
+
+  // The pressure was real: stress-ng's workers were busy and the machine lost memory.
+  ASSERT_TRUE(result.monitor);
+  double worker_cpu = 0;
+  for (const ProcessPeaks& p : result.monitor->processes) {
+    if (p.name.starts_with("stress-ng-")) worker_cpu = std::max(worker_cpu, p.peak_cpu_percent);
+  }
+  double mem_min = 1e18;
+  double mem_max = 0;
+  for (const MachineSample& m : result.monitor->machine) {
+    mem_min = std::min(mem_min, m.mem_available_mb);
+    mem_max = std::max(mem_max, m.mem_available_mb);
+  }
+  std::cout << "[ figures  ] under stress-ng (" << cpu_workers << " cpu, " << vm_mb
+            << " MB vm): busiest worker " << worker_cpu << "% CPU, machine load peak "
+            << (result.monitor->machine.empty()
+                    ? 0
+                    : std::max_element(
+                          result.monitor->machine.begin(), result.monitor->machine.end(),
+                          [](const auto& a, const auto& b) { return a.load1 < b.load1; })
+                          ->load1)
+            << ", p99 " << result.metrics.iteration.latency.value_at_percentile(99) / 1000.0
+            << " ms, " << result.metrics.iteration.total() << " predictions\n";
+  EXPECT_GT(worker_cpu, 30) << "stress-ng's workers did not load the CPU";
+  EXPECT_FALSE(result.monitor->stopped) << result.monitor->stopped->message;
+}
+
+TEST_F(HeavyExhaustion, ConnectionExhaustionAtTheGatewayIsStoppedByItsFdLimit) {
+  Platform& platform = PlatformEnvironment::platform();
+  if (!platform.is_managed(Service::kGateway)) {
+    GTEST_SKIP() << "skipped: the gateway is external (GAUNTLET_GATEWAY_URL); its descriptors "
+                    "cannot be read";
+  }
+  const auto connections = param("idle_connections", {200, 400, 800}, 1, 60'000);
+  const auto duration = param("duration", {6s, 15s, 1min}, 1s, 24h);
+  const std::string gateway = platform.url(Service::kGateway);
+  const std::uint16_t port = port_of(gateway);
+  const auto baseline = read_proc(platform.pid(Service::kGateway));
+  ASSERT_TRUE(baseline);
+  const std::int64_t limit = baseline->fds + connections / 2;
+
+  MonitorOptions monitor = platform_monitor();
+  for (MonitoredProcess& p : monitor.processes) {
+    if (p.name != "mock-gateway") continue;
+    SafetyLimits own = monitor.limits;
+    own.max_fds = limit;  // half way to where the idle connections take it
+    p.limits = own;
+  }
+  RunOptions options;
+  options.monitor = monitor;
+  options.expect_thresholds = false;  // the run is meant to be stopped
+  std::vector<UniqueFd> held;
+  Plan plan{.name = "heavy-connection-exhaustion",
+            .model = ClosedModel{.vus = 1, .duration = duration},
+            .thresholds = {"error_rate<100%"}};
+  const RunResult result = run(
+      plan,
+      [&](IterationContext& ctx) {
+        ctx.step("connect", [&] {
+          // Ten idle connections per iteration, held until the test ends: each costs the gateway a
+          // descriptor until the safety stop ends the run.
+          for (int i = 0; i < 10 && static_cast<std::int64_t>(held.size()) < connections; ++i) {
+            UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(port);
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+              ctx.fail(ErrorClass::kConnect, "connect to the gateway failed");
+              return;
+            }
+            held.push_back(std::move(fd));
+          }
+          std::this_thread::sleep_for(20ms);
+        });
+      },
+      options);
+  const std::size_t opened = held.size();
+  held.clear();
+
+  std::cout << "[ figures  ] gateway fds " << baseline->fds << " at rest, limit " << limit << ", "
+            << opened << " idle connections opened; " << result.stop_reason << '\n';
+  ASSERT_TRUE(result.monitor);
+  ASSERT_TRUE(result.monitor->stopped) << "the fd limit never stopped the run";
+  EXPECT_EQ(result.monitor->stopped->limit, "max_fds");
+  EXPECT_EQ(result.monitor->stopped->process, "mock-gateway");
+  EXPECT_GT(result.monitor->stopped->value, static_cast<double>(limit));
+  EXPECT_LT(result.monitor->stopped->at_s, std::chrono::duration<double>(duration).count());
+  EXPECT_TRUE(result.incomplete);
+  EXPECT_NE(result.stop_reason.find("stopped: mock-gateway open fds "), std::string::npos)
+      << result.stop_reason;
+  // The gateway still serves once the connections are gone.
+  Client client;
+  EXPECT_EQ(client.get(gateway + "/health").status, 200);
+}
+
+}  // namespace
+}  // namespace gauntlet

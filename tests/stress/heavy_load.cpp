@@ -1,0 +1,63 @@
+#include "heavy_load.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace gauntlet {
+namespace {
+
+// Once per binary: the platform starts before the first test and stops after the last.
+const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
+
+}  // namespace
+
+MonitorOptions HeavyStress::platform_monitor() {
+  MonitorOptions o = monitor_options(platform_processes(PlatformEnvironment::platform()));
+  o.interval = std::chrono::duration_cast<std::chrono::milliseconds>(param(
+      "monitor_interval",
+      {std::chrono::milliseconds(250), std::chrono::milliseconds(500), std::chrono::seconds(1)},
+      std::chrono::milliseconds(10), std::chrono::minutes(1)));
+  return o;
+}
+
+void HeavyStress::declare_leak_figures(Plan& plan, const MonitorOptions& monitor) {
+  plan.metrics.push_back({"rss_slope." + monitor.self_name, MetricKind::kFigure});
+  for (const MonitoredProcess& p : monitor.processes) {
+    plan.metrics.push_back({"rss_slope." + p.name, MetricKind::kFigure});
+  }
+  plan.metrics.push_back({"p99_drift", MetricKind::kFigure});
+}
+
+Response post_prediction(Client& client, const std::string& gateway, std::int64_t campaign_id,
+                         std::int64_t n) {
+  const nlohmann::json body = {
+      {"features", {{"duration_s", 15}, {"hook_strength", 0.1 * static_cast<double>(n % 10)}}},
+      {"campaign_id", campaign_id}};
+  return client.post_json(gateway + "/api/v1/predictions", body);
+}
+
+void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
+                     std::int64_t campaign_id) {
+  ctx.step("predict", [&] {
+    expect_json(post_prediction(client, gateway, campaign_id, ctx.iteration()), 201,
+                "POST /api/v1/predictions");
+  });
+}
+
+PidWatch::PidWatch(const Platform& platform) : platform_(platform) {
+  for (const Service s : kAllServices) {
+    if (platform.is_managed(s)) before_.emplace_back(s, platform.pid(s));
+  }
+}
+
+Figure PidWatch::changed() const {
+  Figure f{"pids_changed", 0, {}};
+  for (const auto& [service, pid] : before_) {
+    if (platform_.pid(service) == pid) continue;
+    f.value += 1;
+    f.examples.push_back(std::string(service_name(service)) + ": " + std::to_string(pid) + " -> " +
+                         std::to_string(platform_.pid(service)));
+  }
+  return f;
+}
+
+}  // namespace gauntlet

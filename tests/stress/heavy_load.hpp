@@ -1,0 +1,51 @@
+#pragma once
+// What the heavy-load tests (tests/stress/heavy_*.cpp, one binary `stress_heavy`, label heavy)
+// share: one platform for the binary, the fixture with the resource monitor on every platform
+// process, and the gateway's prediction path, the cheapest call that crosses gateway, ml-service
+// and PostgreSQL.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fixtures/checkers/ledger.hpp"
+#include "fixtures/flow_http.hpp"
+#include "fixtures/platform.hpp"
+#include "fixtures/platform_actions.hpp"
+#include "fixtures/platform_environment.hpp"
+#include "fixtures/run_tag.hpp"
+#include "fixtures/test_campaign.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
+#include "gauntlet/http/client.hpp"
+
+namespace gauntlet {
+
+class HeavyStress : public StressFixture {
+ protected:
+  // The monitor on this process and every platform process, sampling every
+  // `monitor_interval` (250ms / 500ms / 1s), with the scale's safety limits.
+  MonitorOptions platform_monitor();
+  // Declares each rss_slope.<process> and p99_drift as figures, so thresholds may name them.
+  static void declare_leak_figures(Plan& plan, const MonitorOptions& monitor);
+};
+
+// POST /api/v1/predictions through the gateway for the campaign; the response as it came.
+Response post_prediction(Client& client, const std::string& gateway, std::int64_t campaign_id,
+                         std::int64_t n);
+// One prediction as a step: a 201 passes, anything else fails with the answer's class.
+void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
+                     std::int64_t campaign_id);
+
+// The same pids still run every managed service (nothing crashed and was restarted): the figure
+// "pids_changed" (0 when none), with the services whose pid changed as examples.
+class PidWatch {
+ public:
+  explicit PidWatch(const Platform& platform);
+  Figure changed() const;
+
+ private:
+  const Platform& platform_;
+  std::vector<std::pair<Service, pid_t>> before_;
+};
+
+}  // namespace gauntlet

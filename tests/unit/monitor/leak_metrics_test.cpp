@@ -1,0 +1,44 @@
+#include "gauntlet/monitor/leak_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace gauntlet {
+namespace {
+
+TEST(LeakMetrics, LeastSquaresSlopeOfAKnownLine) {
+  const std::vector<double> x{0, 1, 2, 3, 4};
+  const std::vector<double> y{10, 12.1, 13.9, 16, 18};  // about 2 per unit
+  EXPECT_NEAR(least_squares_slope(x, y), 1.99, 1e-9);
+  EXPECT_EQ(least_squares_slope(std::vector<double>{1}, std::vector<double>{5}), 0);
+  EXPECT_EQ(least_squares_slope(std::vector<double>{2, 2}, std::vector<double>{1, 9}), 0);
+}
+
+TEST(LeakMetrics, RssSlopeIsPerMinuteAndPerProcess) {
+  std::vector<ResourceSample> series;
+  for (int t = 0; t < 10; ++t) {
+    series.push_back({static_cast<double>(t), "a", 0, 100 + 0.5 * t, 0, 0});  // 0.5 MB/s
+    series.push_back({static_cast<double>(t), "b", 0, 50, 0, 0});
+  }
+  EXPECT_NEAR(rss_slope_mb_per_min(series, "a"), 30, 1e-9);
+  EXPECT_NEAR(rss_slope_mb_per_min(series, "b"), 0, 1e-9);
+  EXPECT_EQ(rss_slope_mb_per_min(series, "missing"), 0);
+}
+
+TEST(LeakMetrics, P99DriftComparesTheLastThirdWithTheFirst) {
+  std::vector<SeriesPoint> flat;
+  std::vector<SeriesPoint> drifting;
+  for (int s = 0; s < 9; ++s) {
+    flat.push_back({.second = s, .completed = 10, .p99_us = 1000});
+    drifting.push_back({.second = s, .completed = 10, .p99_us = 1000 + 500 * s});
+  }
+  drifting.push_back({.second = 9, .completed = 0, .p99_us = 0});  // an idle second: left out
+  EXPECT_DOUBLE_EQ(p99_drift(flat).value_or(-1), 1.0);
+  // first third 1000, 1500, 2000 (mean 1500); last 4000, 4500, 5000 (mean 4500)
+  EXPECT_DOUBLE_EQ(p99_drift(drifting).value_or(-1), 3.0);
+  EXPECT_FALSE(p99_drift(std::vector<SeriesPoint>(2, SeriesPoint{.completed = 1, .p99_us = 5})));
+}
+
+}  // namespace
+}  // namespace gauntlet

@@ -1,0 +1,248 @@
+#include "gauntlet/monitor/resource_monitor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "gauntlet/config_error.hpp"
+#include "gauntlet/monitor/leak_metrics.hpp"
+#include "support/leaking_child.hpp"
+
+namespace gauntlet {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `done` for up to `bound`.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds bound = 5000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+TEST(ResourceMonitor, SamplesItselfAndAGivenPidWithPeaks) {
+  testing::LeakingChild child(0);
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 50ms;
+  o.processes = {{"child", child.pid()}};
+  ResourceMonitor monitor(o, stop);
+  std::this_thread::sleep_for(300ms);
+  const MonitorReport r = monitor.finish();
+  ASSERT_EQ(r.processes.size(), 2U);
+  EXPECT_EQ(r.processes[0].name, "generator");
+  EXPECT_EQ(r.processes[0].pid, ::getpid());
+  EXPECT_GT(r.processes[0].peak_rss_mb, 1);
+  EXPECT_GE(r.processes[0].peak_threads, 2);  // this thread and the monitor's
+  EXPECT_GE(r.processes[0].peak_fds, 3);
+  EXPECT_EQ(r.processes[1].name, "child");
+  EXPECT_GT(r.processes[1].peak_rss_mb, 0);
+  EXPECT_EQ(r.processes[1].peak_threads, 1);
+  EXPECT_GE(r.series.size(), 8U);  // about 7 samples each
+  EXPECT_GE(r.machine.size(), 4U);
+  EXPECT_GT(r.machine.front().mem_available_mb, 0);
+  EXPECT_DOUBLE_EQ(r.interval_s, 0.05);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_FALSE(stop.stop_requested());
+}
+
+// The self-test: a child that leaks a known 120 MB/min is measured within 15%, and one that does
+// not leak has a slope near 0 (so the slope can fail a threshold).
+TEST(ResourceMonitor, MeasuresAKnownLeakRateWithin15Percent) {
+  testing::LeakingChild leaking(120);
+  testing::LeakingChild steady(0);
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 100ms;
+  o.processes = {{"leaking", leaking.pid()}, {"steady", steady.pid()}};
+  ResourceMonitor monitor(o, stop);
+  std::this_thread::sleep_for(3s);
+  const MonitorReport r = monitor.finish();
+  const ProcessPeaks* leak = r.find("leaking");
+  const ProcessPeaks* flat = r.find("steady");
+  ASSERT_NE(leak, nullptr);
+  ASSERT_NE(flat, nullptr);
+  std::cout << "[ figures  ] known leak 120 MB/min measured " << leak->rss_slope_mb_per_min
+            << " MB/min; no leak measured " << flat->rss_slope_mb_per_min << " MB/min\n";
+  EXPECT_NEAR(leak->rss_slope_mb_per_min, 120, 18);
+  EXPECT_LT(std::abs(flat->rss_slope_mb_per_min), 5);
+  const auto figures = leak_figures(r, {});
+  ASSERT_EQ(figures.size(), 3U);
+  EXPECT_EQ(figures[1].name, "rss_slope.leaking");
+  EXPECT_DOUBLE_EQ(figures[1].value, leak->rss_slope_mb_per_min);
+}
+
+TEST(ResourceMonitor, AMemoryLimitStopsTheRunNamingLimitProcessValueAndTime) {
+  testing::LeakingChild leaking(600);  // 10 MB/s
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 50ms;
+  o.processes = {{"leaky-service", leaking.pid()}};
+  o.limits.max_memory_mb = 8;
+  ResourceMonitor monitor(o, stop);
+  ASSERT_TRUE(eventually([&] { return stop.stop_requested(); }));
+  const MonitorReport r = monitor.finish();
+  ASSERT_TRUE(r.stopped);
+  EXPECT_EQ(r.stopped->limit, "max_memory_mb");
+  EXPECT_EQ(r.stopped->process, "leaky-service");
+  EXPECT_GT(r.stopped->value, 8);
+  EXPECT_LT(r.stopped->at_s, 5);
+  EXPECT_EQ("stopped: " + stop.reason(), r.stopped->message);
+  EXPECT_NE(r.stopped->message.find("stopped: leaky-service RSS "), std::string::npos)
+      << r.stopped->message;
+  EXPECT_NE(r.stopped->message.find(" MB > max_memory_mb 8 at 00:0"), std::string::npos)
+      << r.stopped->message;
+}
+
+// Fake sources: each limit trips on a value just over it, and not on one just under.
+struct FakeProcess {
+  ProcSnapshot snap{0, 100 * 1024, 10, 4};
+  std::int64_t ticks_per_sample = 0;
+};
+
+MonitorSources fake_sources(std::shared_ptr<FakeProcess> p) {
+  MonitorSources s;
+  s.process = [p](pid_t) {
+    p->snap.cpu_ticks += p->ticks_per_sample;
+    return std::optional<ProcSnapshot>(p->snap);
+  };
+  s.machine = [] { return MachineSnapshot{1000, 0.5}; };
+  s.ticks_per_s = 100;
+  return s;
+}
+
+std::optional<SafetyStop> run_with(SafetyLimits limits, std::shared_ptr<FakeProcess> p,
+                                   std::function<std::int64_t()> in_flight = {}) {
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  o.limits = limits;
+  o.growth_window = 3;
+  o.operations_in_flight = std::move(in_flight);
+  o.processes = {{"svc", 4242}};
+  ResourceMonitor monitor(o, stop, fake_sources(std::move(p)));
+  eventually([&] { return stop.stop_requested(); }, 200ms);
+  return monitor.finish().stopped;
+}
+
+TEST(ResourceMonitor, EachLimitTripsOnlyWhenCrossed) {
+  const auto p = std::make_shared<FakeProcess>();
+  EXPECT_FALSE(run_with({.max_memory_mb = 101, .max_fds = 10}, p));
+  const auto mem = run_with({.max_memory_mb = 99}, p);
+  ASSERT_TRUE(mem);
+  EXPECT_EQ(mem->limit, "max_memory_mb");
+  EXPECT_EQ(mem->process, "generator");  // the first process sampled over the limit
+  const auto fds = run_with({.max_fds = 9}, std::make_shared<FakeProcess>());
+  ASSERT_TRUE(fds);
+  EXPECT_EQ(fds->limit, "max_fds");
+  EXPECT_EQ(fds->value, 10);
+
+  const auto busy = std::make_shared<FakeProcess>();
+  busy->ticks_per_sample = 10;  // 10 ticks per 20 ms at 100/s: 500% of a core
+  const auto cpu = run_with({.max_cpu_percent = 200}, busy);
+  ASSERT_TRUE(cpu);
+  EXPECT_EQ(cpu->limit, "max_cpu_percent");
+  EXPECT_GT(cpu->value, 200);
+
+  const auto concurrent = run_with({.max_concurrent_operations = 50}, p, [] { return 51; });
+  ASSERT_TRUE(concurrent);
+  EXPECT_EQ(concurrent->limit, "max_concurrent_operations");
+  EXPECT_EQ(concurrent->process, "run");
+  EXPECT_FALSE(run_with({.max_concurrent_operations = 50}, p, [] { return 50; }));
+
+  const auto timed = run_with({.max_execution_time = 50ms}, p);
+  ASSERT_TRUE(timed);
+  EXPECT_EQ(timed->limit, "max_execution_time_seconds");
+}
+
+TEST(ResourceMonitor, GrowthRateTripsOnAGrowingProcessOnly) {
+  auto growing = std::make_shared<FakeProcess>();
+  MonitorSources s = fake_sources(growing);
+  s.process = [growing](pid_t) {
+    growing->snap.rss_kb += 10 * 1024;  // 10 MB per 20 ms sample: 500 MB/s
+    return std::optional<ProcSnapshot>(growing->snap);
+  };
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  o.growth_window = 3;
+  o.limits.memory_growth_rate_mb_per_sec = 100;
+  o.processes = {{"svc", 4242}};
+  ResourceMonitor monitor(o, stop, s);
+  ASSERT_TRUE(eventually([&] { return stop.stop_requested(); }, 2000ms));
+  const auto stopped = monitor.finish().stopped;
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->limit, "memory_growth_rate_mb_per_sec");
+  EXPECT_GT(stopped->value, 100);
+  EXPECT_FALSE(run_with({.memory_growth_rate_mb_per_sec = 1}, std::make_shared<FakeProcess>()));
+}
+
+TEST(ResourceMonitor, RefusesBadConfigurationNamingFieldValueAndLimit) {
+  StopSource stop;
+  MonitorOptions o;
+  o.limits.max_memory_mb = -5;
+  o.limits.max_execution_time = 0s;
+  o.limits.max_concurrent_operations = 10;  // and no probe
+  o.interval = 1ms;
+  o.processes = {{"", 0}};
+  try {
+    ResourceMonitor monitor(o, stop);
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("safety limit max_memory_mb must be > 0, but is -5"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("max_execution_time_seconds must be > 0, but is 0s"), std::string::npos);
+    EXPECT_NE(text.find("operations_in_flight"), std::string::npos);
+    EXPECT_NE(text.find("interval must be within 10ms..1m, but is 1ms"), std::string::npos) << text;
+    EXPECT_NE(text.find("processes[0].pid must be > 0, but is 0"), std::string::npos);
+  }
+}
+
+TEST(ResourceMonitor, AProcessThatDisappearsIsNoLongerSampled) {
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  std::optional<testing::LeakingChild> child(std::in_place, 0);
+  o.processes = {{"short-lived", child->pid()}};
+  ResourceMonitor monitor(o, stop);
+  std::this_thread::sleep_for(100ms);
+  child.reset();
+  std::this_thread::sleep_for(100ms);
+  const MonitorReport r = monitor.finish();
+  std::size_t samples = 0;
+  for (const auto& s : r.series) samples += s.process == "short-lived" ? 1 : 0;
+  EXPECT_GE(samples, 2U);
+  EXPECT_LE(samples, 8U);  // not the whole 200 ms
+  EXPECT_FALSE(r.stopped);
+}
+
+}  // namespace
+}  // namespace gauntlet
+
+namespace gauntlet {
+namespace {
+
+TEST(ResourceMonitor, AProcessOwnLimitsReplaceTheRunWideOnes) {
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  o.limits.max_memory_mb = 1000;  // the generator (100 MB in the fake) stays under it
+  SafetyLimits own;
+  own.max_memory_mb = 50;
+  o.processes = {{"svc", 4242, own}};
+  ResourceMonitor monitor(o, stop, fake_sources(std::make_shared<FakeProcess>()));
+  ASSERT_TRUE(eventually([&] { return stop.stop_requested(); }, 2000ms));
+  const auto stopped = monitor.finish().stopped;
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->process, "svc");
+  EXPECT_EQ(stopped->message, "stopped: svc RSS 100 MB > max_memory_mb 50 at 00:00");
+}
+
+}  // namespace
+}  // namespace gauntlet
