@@ -1,5 +1,7 @@
 #include "gauntlet/cli/http_command.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <sstream>
 
@@ -164,6 +166,27 @@ HttpArgs level_args(const HttpArgs& args, double rate) {
   return level;
 }
 
+// An output file is written only after the whole load: its directory must exist and be writable
+// now, or the run would be spent for nothing. `flag` and `given` name it in the problem.
+void check_output_path(std::string_view flag, const std::string& given,
+                       const std::filesystem::path& file, Problems& problems) {
+  namespace fs = std::filesystem;
+  const std::string head = std::string(flag) + " \"" + given + "\" cannot be written: ";
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    problems.add(head + "it is a directory.");
+    return;
+  }
+  const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+  if (!fs::exists(dir, ec)) {
+    problems.add(head + "the directory \"" + dir.string() + "\" does not exist.");
+  } else if (!fs::is_directory(dir, ec)) {
+    problems.add(head + "\"" + dir.string() + "\" is not a directory.");
+  } else if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    problems.add(head + "the directory \"" + dir.string() + "\" is not writable.");
+  }
+}
+
 struct Prepared {
   HttpArgs args;
   std::vector<Threshold> thresholds;
@@ -175,6 +198,14 @@ void prepare(Prepared& p, const HttpCommandContext& context) {
   const bool env_allows = context.env && context.env("GAUNTLET_ALLOW_REMOTE").value_or("") == "1";
   check_target(p.args.url, p.args.allow_remote || env_allows);
   Problems problems;
+  if (p.args.json_path) {
+    check_output_path("--json", p.args.json_path->string(), *p.args.json_path, problems);
+  }
+  if (p.args.csv_prefix) {
+    check_output_path("--csv", *p.args.csv_prefix,
+                      *p.args.csv_prefix + std::string(csv_file_suffix(CsvTable::kStats)),
+                      problems);
+  }
   try {
     p.thresholds = parse_thresholds(p.args.thresholds);
   } catch (const ConfigError& e) {

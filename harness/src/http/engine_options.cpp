@@ -18,6 +18,8 @@ std::string_view to_string(EngineKind kind) noexcept {
   return "?";
 }
 
+std::ostream& operator<<(std::ostream& out, EngineKind kind) { return out << to_string(kind); }
+
 std::optional<EngineKind> parse_engine_kind(std::string_view text) noexcept {
   for (EngineKind kind : {EngineKind::kAuto, EngineKind::kNative, EngineKind::kCurl}) {
     if (text == to_string(kind)) return kind;

@@ -101,6 +101,23 @@ TEST_F(HttpCommand, ExitsTwoForABadThresholdBeforeSendingAnything) {
   EXPECT_EQ(server_.requests(), 0);
 }
 
+// The outputs are written after the load: an unwritable path must stop the run before it.
+TEST_F(HttpCommand, ExitsTwoForAnUnwritableOutputPathBeforeSendingAnything) {
+  const CommandRun missing =
+      run_command({server_.url("/ok"), "-n", "10", "--json", "/nonexistent-dir/out.json", "--csv",
+                   "/nonexistent-dir/run", "-q"});
+  EXPECT_EQ(missing.code, kHttpExitUsage);
+  EXPECT_THAT(missing.err, HasSubstr("--json \"/nonexistent-dir/out.json\" cannot be written: the "
+                                     "directory \"/nonexistent-dir\" does not exist."));
+  EXPECT_THAT(missing.err, HasSubstr("--csv \"/nonexistent-dir/run\" cannot be written"));
+  const CommandRun directory =
+      run_command({server_.url("/ok"), "-n", "10", "--json", dir_.string(), "-q"});
+  EXPECT_EQ(directory.code, kHttpExitUsage);
+  EXPECT_THAT(directory.err, HasSubstr("it is a directory"));
+  EXPECT_EQ(server_.requests(), 0);
+  EXPECT_FALSE(std::filesystem::exists("/nonexistent-dir"));
+}
+
 TEST_F(HttpCommand, RefusesARemoteTargetUnlessAllowed) {
   const CommandRun r = run_command({"http://10.255.255.1:9/", "-n", "1"});
   EXPECT_EQ(r.code, kHttpExitUsage);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "support/test_server.hpp"
 
@@ -40,6 +41,13 @@ class EngineTest : public ::testing::TestWithParam<EngineKind> {
     return run_with(GetParam(), options, std::move(source), stop);
   }
 };
+
+// CTest and JUnit show a parameterised test's value as gtest prints it: a name, not raw bytes
+// ("1-byte object <01>").
+TEST(EngineKindPrinting, ParametersPrintAsTheirNames) {
+  EXPECT_EQ(::testing::PrintToString(EngineKind::kNative), "native");
+  EXPECT_EQ(::testing::PrintToString(std::make_tuple(EngineKind::kCurl, true)), "(curl, true)");
+}
 
 INSTANTIATE_TEST_SUITE_P(Transports, EngineTest,
                          ::testing::Values(EngineKind::kNative, EngineKind::kCurl),

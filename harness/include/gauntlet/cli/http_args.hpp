@@ -61,7 +61,9 @@ inline constexpr std::string_view kHttpUsage =
     "\n"
     "Exit status: 0 the run passed its thresholds; 1 a threshold failed or the run was "
     "interrupted;\n"
-    "2 bad usage; 3 the run could not start (e.g. connection refused on every attempt).\n";
+    "2 bad usage, including a --json or --csv path whose directory is missing or not writable\n"
+    "(checked before any request); 3 the run could not start (e.g. connection refused on every\n"
+    "attempt).\n";
 
 struct HttpArgs {
   std::string url;

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string_view>
 
 #include "gauntlet/config_error.hpp"
@@ -23,6 +24,8 @@ enum class EngineKind : std::uint8_t {
   kCurl,    // libcurl's multi interface: TLS, HTTP/2, every URL libcurl takes
 };
 std::string_view to_string(EngineKind kind) noexcept;
+// Writes to_string(kind): logs, and test parameters that read "native" rather than raw bytes.
+std::ostream& operator<<(std::ostream& out, EngineKind kind);
 // "auto", "native" or "curl"; nullopt otherwise.
 std::optional<EngineKind> parse_engine_kind(std::string_view text) noexcept;
 // Whether the native transport can carry requests to `url` at `version`: an http:// URL (any
