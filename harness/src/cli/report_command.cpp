@@ -158,7 +158,7 @@ int run_report_command(std::span<const std::string> args, std::ostream& out, std
   const std::optional<ResultsDir> loaded = load(parsed.results_dir, err, code);
   if (!loaded) return code;
   std::ostringstream summary;
-  SummaryReporter(summary).report(loaded->results);
+  SummaryReporter(summary, SummaryOptions{}, loaded->documents).report(loaded->results);
   if (parsed.out_dir) {
     if (const std::optional<std::string> clash =
             out_dir_clash(*parsed.out_dir, parsed.results_dir)) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gauntlet/report/result_sections.hpp"
 #include "gauntlet/text/measured_format.hpp"
 
 namespace gauntlet {
@@ -130,14 +131,14 @@ std::string summary_totals_line(const SummaryTotals& t) {
 }
 
 void SummaryReporter::report(std::span<const RunResult> results) {
-  for (const RunResult& r : results) {
-    report_run(r);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    report_run(results[i], i < documents_.size() ? documents_[i] : nlohmann::json());
     out_ << '\n';
   }
   out_ << summary_totals_line(summary_totals(results)) << '\n';
 }
 
-void SummaryReporter::report_run(const RunResult& result) const {
+void SummaryReporter::report_run(const RunResult& result, const nlohmann::json& document) const {
   out_ << '[' << to_string(run_status(result)) << "] " << result.name << '\n';
   write_overview(result);
   write_latency(result.metrics.iteration);
@@ -145,6 +146,33 @@ void SummaryReporter::report_run(const RunResult& result) const {
   write_thresholds(result);
   write_steps(result);
   write_custom(result.metrics);
+  write_monitor(document);
+}
+
+// The resource monitor's peaks per process, and why it stopped the run if it did:
+//   monitor      ad-api    peak RSS 89.5 MB  CPU 58%  fds 40  threads 9  RSS +30 MB/min
+void SummaryReporter::write_monitor(const nlohmann::json& document) const {
+  const nlohmann::json* monitor = result_section(document, "monitor");
+  if (monitor == nullptr || !monitor->is_object()) return;
+  const auto procs = monitor->find("processes");
+  const char* first = "monitor";
+  if (procs != monitor->end() && procs->is_array()) {
+    std::size_t width = 0;
+    for (const nlohmann::json& p : *procs) width = std::max(width, section_text(p, "name").size());
+    for (const nlohmann::json& p : *procs) {
+      out_ << label(first) << pad_right(section_text(p, "name"), width) << "  peak RSS "
+           << section_number(p, "peak_rss_mb") << " MB  CPU "
+           << section_number(p, "peak_cpu_percent") << "%  fds " << section_number(p, "peak_fds", 0)
+           << "  threads " << section_number(p, "peak_threads", 0) << "  RSS "
+           << section_number(p, "rss_slope_mb_per_min", 2) << " MB/min\n";
+      first = "";
+    }
+  }
+  const auto stopped = monitor->find("stopped");
+  if (stopped != monitor->end() && stopped->is_object()) {
+    out_ << label(first) << "stopped the run at " << section_number(*stopped, "at_s")
+         << " s: " << section_text(*stopped, "message") << '\n';
+  }
 }
 
 void SummaryReporter::write_overview(const RunResult& result) const {

@@ -8,6 +8,7 @@
 // The totals line reads "summary: 12 tests — 10 PASS, 1 WARN, 1 FAIL, 0 incomplete". It is never
 // of the form "N passed, N failed", which CI parses from the test runner's own output.
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <span>
 #include <string>
@@ -39,14 +40,17 @@ std::string summary_totals_line(const SummaryTotals& totals);
 
 class SummaryReporter : public Reporter {
  public:
-  explicit SummaryReporter(std::ostream& out, SummaryOptions options = {})
-      : Reporter(out), options_(options) {}
+  // documents: each result's file as read (parallel to the results, or empty), for the monitor's
+  // peaks (report/result_sections.hpp) when a result has them.
+  explicit SummaryReporter(std::ostream& out, SummaryOptions options = {},
+                           std::span<const nlohmann::json> documents = {})
+      : Reporter(out), options_(options), documents_(documents) {}
 
   using Reporter::report;
   // Every run's block, in the given order, a blank line after each, then the totals line.
   void report(std::span<const RunResult> results) override;
-  // One run's block (no totals).
-  void report_run(const RunResult& result) const;
+  // One run's block (no totals); `document` is its file as read, or null.
+  void report_run(const RunResult& result, const nlohmann::json& document = nullptr) const;
 
  private:
   void write_overview(const RunResult& result) const;
@@ -55,8 +59,10 @@ class SummaryReporter : public Reporter {
   void write_thresholds(const RunResult& result) const;
   void write_steps(const RunResult& result) const;
   void write_custom(const RunMetrics& metrics) const;
+  void write_monitor(const nlohmann::json& document) const;
 
   SummaryOptions options_;
+  std::span<const nlohmann::json> documents_;
 };
 
 }  // namespace gauntlet
