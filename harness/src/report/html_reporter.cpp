@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gauntlet/build_paths.hpp"
+#include "gauntlet/report/result_sections.hpp"
 #include "gauntlet/report/run_status.hpp"
 #include "gauntlet/report/summary_reporter.hpp"
 #include "gauntlet/text/markup_escape.hpp"
@@ -61,30 +62,6 @@ std::string script_in_script(std::string text) {
     if (next == "script") text.replace(at, 2, "<\\/");
   }
   return text;
-}
-
-// An optional section of the result document: at the top level, or under "extra".
-const Json* section(const Json& doc, std::string_view key) {
-  if (!doc.is_object()) return nullptr;
-  if (const auto it = doc.find(key); it != doc.end() && !it->is_null()) return &*it;
-  if (const auto extra = doc.find("extra"); extra != doc.end() && extra->is_object()) {
-    if (const auto it = extra->find(key); it != extra->end() && !it->is_null()) return &*it;
-  }
-  return nullptr;
-}
-
-std::string number_text(const Json& j, std::string_view key, int decimals = 1) {
-  if (!j.is_object()) return "-";
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return "-";
-  return format_detail::trimmed_fixed(it->get<double>(), decimals);
-}
-
-std::string string_text(const Json& j, std::string_view key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  if (it == j.end()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
 // Latency counts in log-spaced bins between the min and the max, in ms.
@@ -284,20 +261,21 @@ void monitor_table(std::ostream& out, const Json& monitor) {
          "<th>peak RSS (MB)</th><th>peak CPU (%)</th><th>peak fds</th><th>peak threads</th>"
          "<th>RSS slope (MB/min)</th></tr></thead><tbody>\n";
   for (const Json& p : *procs) {
-    out << "<tr><td>" << esc(string_text(p, "name")) << "</td><td class=\"num\">"
-        << number_text(p, "pid", 0) << "</td><td class=\"num\">" << number_text(p, "peak_rss_mb")
-        << "</td><td class=\"num\">" << number_text(p, "peak_cpu_percent")
-        << "</td><td class=\"num\">" << number_text(p, "peak_fds", 0) << "</td><td class=\"num\">"
-        << number_text(p, "peak_threads", 0) << "</td><td class=\"num\">"
-        << number_text(p, "rss_slope_mb_per_min", 2) << "</td></tr>\n";
+    out << "<tr><td>" << esc(section_text(p, "name")) << "</td><td class=\"num\">"
+        << section_number(p, "pid", 0) << "</td><td class=\"num\">"
+        << section_number(p, "peak_rss_mb") << "</td><td class=\"num\">"
+        << section_number(p, "peak_cpu_percent") << "</td><td class=\"num\">"
+        << section_number(p, "peak_fds", 0) << "</td><td class=\"num\">"
+        << section_number(p, "peak_threads", 0) << "</td><td class=\"num\">"
+        << section_number(p, "rss_slope_mb_per_min", 2) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
   const auto stopped = monitor.find("stopped");
   if (stopped != monitor.end() && stopped->is_object()) {
     out << "<p class=\"alert\">The monitor stopped the run: "
-        << esc(string_text(*stopped, "message")) << " (" << esc(string_text(*stopped, "process"))
-        << ", " << esc(string_text(*stopped, "limit")) << ", at " << number_text(*stopped, "at_s")
-        << " s)</p>\n";
+        << esc(section_text(*stopped, "message")) << " (" << esc(section_text(*stopped, "process"))
+        << ", " << esc(section_text(*stopped, "limit")) << ", at "
+        << section_number(*stopped, "at_s") << " s)</p>\n";
   }
 }
 
@@ -306,9 +284,9 @@ void timeline_table(std::ostream& out, const Json& timeline) {
   out << "<h3>Fault timeline</h3><table><thead><tr><th>at (s)</th><th>until (s)</th>"
          "<th>action</th><th>outcome</th></tr></thead><tbody>\n";
   for (const Json& e : timeline) {
-    out << "<tr><td class=\"num\">" << number_text(e, "at_s") << "</td><td class=\"num\">"
-        << number_text(e, "until_s") << "</td><td>" << esc(string_text(e, "action")) << "</td><td>"
-        << esc(string_text(e, "outcome")) << "</td></tr>\n";
+    out << "<tr><td class=\"num\">" << section_number(e, "at_s") << "</td><td class=\"num\">"
+        << section_number(e, "until_s") << "</td><td>" << esc(section_text(e, "action"))
+        << "</td><td>" << esc(section_text(e, "outcome")) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
 }
@@ -316,19 +294,20 @@ void timeline_table(std::ostream& out, const Json& timeline) {
 void breaking_point_table(std::ostream& out, const Json& bp) {
   const auto levels = bp.find("levels");
   if (!bp.is_object() || levels == bp.end() || !levels->is_array()) return;
-  const std::string unit = esc(string_text(bp, "unit"));
+  const std::string unit = esc(section_text(bp, "unit"));
   out << "<h3>Breaking point</h3><p>highest sustainable: <b>"
-      << number_text(bp, "highest_sustainable") << " " << unit
-      << "</b>, knee: " << number_text(bp, "knee") << " " << unit << "</p>\n"
+      << section_number(bp, "highest_sustainable") << " " << unit
+      << "</b>, knee: " << section_number(bp, "knee") << " " << unit << "</p>\n"
       << "<table><thead><tr><th>level</th><th>p50 (ms)</th><th>p95 (ms)</th><th>p99 (ms)</th>"
          "<th>error rate</th><th>achieved rate</th><th>passed</th></tr></thead><tbody>\n";
   for (const Json& l : *levels) {
     const bool passed = l.is_object() && l.value("passed", false);
-    out << "<tr><td class=\"num\">" << number_text(l, "level") << "</td><td class=\"num\">"
-        << number_text(l, "p50_ms", 2) << "</td><td class=\"num\">" << number_text(l, "p95_ms", 2)
-        << "</td><td class=\"num\">" << number_text(l, "p99_ms", 2) << "</td><td class=\"num\">"
-        << number_text(l, "error_rate", 4) << "</td><td class=\"num\">"
-        << number_text(l, "achieved_rate") << "</td><td>"
+    out << "<tr><td class=\"num\">" << section_number(l, "level") << "</td><td class=\"num\">"
+        << section_number(l, "p50_ms", 2) << "</td><td class=\"num\">"
+        << section_number(l, "p95_ms", 2) << "</td><td class=\"num\">"
+        << section_number(l, "p99_ms", 2) << "</td><td class=\"num\">"
+        << section_number(l, "error_rate", 4) << "</td><td class=\"num\">"
+        << section_number(l, "achieved_rate") << "</td><td>"
         << (passed ? "<span class=\"badge pass\">yes</span>"
                    : "<span class=\"badge fail\">no</span>")
         << "</td></tr>\n";
@@ -353,7 +332,7 @@ void run_section(std::ostream& out, const RunResult& r, const Json& doc, std::si
   chart(out, i, "throughput", "Throughput per second", "completed,failed,dropped");
   chart(out, i, "users", "Active users", "users");
   chart(out, i, "distribution", "Latency distribution (ms, log axis)", "count");
-  const Json* monitor = section(doc, "monitor");
+  const Json* monitor = result_section(doc, "monitor");
   if (monitor != nullptr && monitor->is_object() && monitor->contains("series")) {
     chart(out, i, "cpu", "CPU per process (%)", "");
     chart(out, i, "rss", "RSS per process (MB)", "");
@@ -364,8 +343,8 @@ void run_section(std::ostream& out, const RunResult& r, const Json& doc, std::si
   errors_table(out, r);
   custom_table(out, r.metrics);
   if (monitor != nullptr && monitor->is_object()) monitor_table(out, *monitor);
-  if (const Json* t = section(doc, "timeline")) timeline_table(out, *t);
-  if (const Json* bp = section(doc, "breaking_point")) breaking_point_table(out, *bp);
+  if (const Json* t = result_section(doc, "timeline")) timeline_table(out, *t);
+  if (const Json* bp = result_section(doc, "breaking_point")) breaking_point_table(out, *bp);
   out << "</section>\n";
 }
 
@@ -401,9 +380,9 @@ Json html_chart_data(const RunResult& r, const Json& doc, std::size_t index) {
     d["users"].push_back(p.active_vus);
   }
   d["dist"] = distribution(r.metrics.iteration.latency);
-  const Json* timeline = section(doc, "timeline");
+  const Json* timeline = result_section(doc, "timeline");
   d["timeline"] = timeline != nullptr && timeline->is_array() ? *timeline : Json::array();
-  const Json* monitor = section(doc, "monitor");
+  const Json* monitor = result_section(doc, "monitor");
   d["monitor"] = monitor != nullptr && monitor->is_object() ? *monitor : Json(nullptr);
   return d;
 }

@@ -37,7 +37,7 @@ std::vector<DirectoryFile> report_directory_files(std::span<const RunResult> res
                                                   std::span<const nlohmann::json> documents,
                                                   const HtmlAssets& assets) {
   std::vector<DirectoryFile> files;
-  files.push_back({"summary.txt", render<SummaryReporter>(results)});
+  files.push_back({"summary.txt", render<SummaryReporter>(results, SummaryOptions{})});
   files.push_back(
       {"report.json",
        report_json(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"});

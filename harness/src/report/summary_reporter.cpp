@@ -131,8 +131,8 @@ std::string summary_totals_line(const SummaryTotals& t) {
 }
 
 void SummaryReporter::report(std::span<const RunResult> results) {
-  for (const RunResult& r : results) {
-    report_run(r);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    report_run(results[i]);
     out_ << '\n';
   }
   out_ << summary_totals_line(summary_totals(results)) << '\n';
