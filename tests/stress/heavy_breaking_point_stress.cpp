@@ -105,15 +105,24 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   }
   ASSERT_TRUE(curve.highest_sustainable) << "even " << search.from << "/s failed: " << curve.note;
 
-  // Consistency: the reported level passes when re-run (and its run carries the curve) ...
-  const LevelOutcome again =
-      run_level(*curve.highest_sustainable, level_length, "recheck-highest", search.thresholds);
+  // Consistency, each judged on up to `bp_recheck_attempts` runs so that one stall from outside
+  // (other work on a shared machine) does not decide it: the reported rate passes when re-run ...
+  const auto attempts = param("bp_recheck_attempts", {2, 2, 1}, 1, 10);
+  const auto recheck = [&](double rate, const std::string& label, bool want_pass) {
+    LevelOutcome last;
+    for (std::int64_t i = 1; i <= attempts; ++i) {
+      last = run_level(rate, level_length, label + "-" + std::to_string(i), search.thresholds);
+      if (last.passed == want_pass) break;
+    }
+    return last;
+  };
+  const LevelOutcome again = recheck(*curve.highest_sustainable, "recheck-highest", true);
   EXPECT_TRUE(again.passed) << "the highest sustainable rate " << *curve.highest_sustainable
                             << "/s failed when re-run: " << again.note;
-  // ... and a level clearly above it fails again: the first failing level of the curve, but at
-  // least `bp_margin` above the reported one (the machine's own capacity varies by some percent
-  // from run to run, more when other work shares it).
-  const double margin = number_param("bp_margin", {0.25, 0.25, 0.1}, 0, 10);
+  // ... and a rate clearly above it fails: the first failing level of the curve, but at least
+  // `bp_margin` above the reported one (the machine's own capacity moves by some percent from
+  // run to run, more when other work shares it).
+  const double margin = number_param("bp_margin", {0.5, 0.5, 0.25}, 0, 10);
   double next = *curve.highest_sustainable * (1 + margin);
   for (const LevelOutcome& l : curve.levels) {
     if (!l.passed && l.level > *curve.highest_sustainable) {
@@ -121,7 +130,7 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
       break;
     }
   }
-  const LevelOutcome above = run_level(next, level_length, "recheck-next", search.thresholds);
+  const LevelOutcome above = recheck(next, "recheck-next", false);
   EXPECT_FALSE(above.passed) << "the rate " << next
                              << "/s above the breaking point passed when re-run";
   // The curve itself, in a result of its own (the report plots it).

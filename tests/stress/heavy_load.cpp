@@ -16,6 +16,9 @@ MonitorOptions HeavyStress::platform_monitor() {
       "monitor_interval",
       {std::chrono::milliseconds(250), std::chrono::milliseconds(500), std::chrono::seconds(1)},
       std::chrono::milliseconds(10), std::chrono::minutes(1)));
+  // Each platform process holds the scale's limits as its own, so a test may loosen the run-wide
+  // ones (which then govern the generator only) without loosening the services'.
+  for (MonitoredProcess& p : o.processes) p.limits = o.limits;
   return o;
 }
 

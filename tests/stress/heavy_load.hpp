@@ -23,7 +23,8 @@ namespace gauntlet {
 class HeavyStress : public StressFixture {
  protected:
   // The monitor on this process and every platform process, sampling every
-  // `monitor_interval` (250ms / 500ms / 1s), with the scale's safety limits.
+  // `monitor_interval` (250ms / 500ms / 1s), with the scale's safety limits, given to each
+  // platform process as its own (MonitorOptions::limits then bind the generator only).
   MonitorOptions platform_monitor();
   // Declares each rss_slope.<process> and p99_drift as figures, so thresholds may name them.
   static void declare_leak_figures(Plan& plan, const MonitorOptions& monitor);

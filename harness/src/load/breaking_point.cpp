@@ -33,6 +33,16 @@ class Search {
     return out;
   }
 
+  // A level's verdict: with confirm, a failure counts only when a second run fails too (one
+  // stall of the target or of the machine does not make a breaking point); a generator
+  // bottleneck is never re-run. nullopt when the budget did not cover the first run.
+  std::optional<LevelOutcome> judge(double level) {
+    auto out = run(level);
+    if (!out || out->passed || out->generator_limited || !options_.confirm) return out;
+    const auto again = run(level);
+    return again ? again : out;
+  }
+
   CapacityCurve finish(std::optional<double> highest) {
     curve_.unit = options_.unit;
     curve_.highest_sustainable = highest;
@@ -143,7 +153,7 @@ CapacityCurve find_breaking_point(const BreakingPointOptions& options, const Lev
   std::optional<double> bad;
   const double step = (options.to - options.from) / (options.steps - 1);
   for (int i = 0; i < options.steps && !bad; ++i) {
-    const auto out = search.run(options.from + step * i);
+    const auto out = search.judge(options.from + step * i);
     if (!out) return confirmed(search, options, good);
     if (out->generator_limited) {
       search.note("the generator was the bottleneck at " + format_3_digits(out->level) + " " +
@@ -164,7 +174,7 @@ CapacityCurve find_breaking_point(const BreakingPointOptions& options, const Lev
   while (*bad - *good > options.precision * *good) {
     const double mid = (*good + *bad) / 2;
     if (options.whole_levels && (std::round(mid) <= *good || std::round(mid) >= *bad)) break;
-    const auto out = search.run(mid);
+    const auto out = search.judge(mid);
     if (!out) return confirmed(search, options, good);
     if (out->generator_limited) {
       search.note("the generator was the bottleneck at " + format_3_digits(out->level));

@@ -41,14 +41,15 @@ std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
     if (p.completed > 0) p99.push_back(static_cast<double>(p.p99_us));
   }
   if (p99.size() < 3) return std::nullopt;
-  const std::size_t third = p99.size() / 3;
-  const auto mean = [](auto first, auto last) {
-    double sum = 0;
-    for (auto it = first; it != last; ++it) sum += *it;
-    return sum / static_cast<double>(last - first);
+  const auto third = static_cast<std::ptrdiff_t>(p99.size() / 3);
+  // The median of each third: a drift is a trend, and one stalled second must not make one.
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
   };
-  const double first = mean(p99.begin(), p99.begin() + static_cast<std::ptrdiff_t>(third));
-  const double last = mean(p99.end() - static_cast<std::ptrdiff_t>(third), p99.end());
+  const double first = median({p99.begin(), p99.begin() + third});
+  const double last = median({p99.end() - third, p99.end()});
   if (first <= 0) return std::nullopt;
   return last / first;
 }

@@ -51,12 +51,13 @@ TEST(BreakingPoint, StepsThenBisectsToTheKnownCapacity) {
   ASSERT_TRUE(c.highest_sustainable);
   EXPECT_LE(*c.highest_sustainable, 437);
   EXPECT_GE(*c.highest_sustainable, 437 * 0.98 - 1e-9);
-  // The first four levels are the steps; 700 and 1000 are never run (400 passed, 700 failed).
+  // The steps: 100, 400, 700 (which fails twice); 1000 is never run.
   ASSERT_GE(target.asked.size(), 4U);
   EXPECT_EQ(target.asked[0], 100);
   EXPECT_EQ(target.asked[1], 400);
   EXPECT_EQ(target.asked[2], 700);
-  EXPECT_EQ(target.asked[3], 550);  // bisection between 400 and 700
+  EXPECT_EQ(target.asked[3], 700);  // a failure counts when it fails twice
+  EXPECT_EQ(target.asked[4], 550);  // bisection between 400 and 700
   EXPECT_TRUE(std::is_sorted(c.levels.begin(), c.levels.end(),
                              [](const auto& a, const auto& b) { return a.level < b.level; }));
   // The knee: the first level whose p99 is over twice the lowest level's (5/0.821 = 6.1 ms).
@@ -83,7 +84,7 @@ TEST(BreakingPoint, ReportsNothingSustainableWhenTheLowestLevelFails) {
   SyntheticTarget target{50, clock};
   const CapacityCurve c = find_breaking_point(options(), std::ref(target), clock);
   EXPECT_FALSE(c.highest_sustainable);
-  EXPECT_EQ(target.asked.size(), 1U);
+  EXPECT_EQ(target.asked.size(), 2U);  // the lowest level, failing twice
 }
 
 TEST(BreakingPoint, AllPassingMeansBeyondTheRange) {
@@ -142,6 +143,24 @@ TEST(BreakingPoint, AHighestLevelThatFailsItsSecondRunIsNotReported) {
   o.confirm = false;
   runs_of_400 = 0;
   EXPECT_DOUBLE_EQ(find_breaking_point(o, flaky, clock).highest_sustainable.value_or(-1), 400);
+}
+
+TEST(BreakingPoint, AFailureThatDoesNotRepeatIsNotTheBreakingPoint) {
+  FakeClock clock;
+  SyntheticTarget target{437, clock};
+  int runs_of_400 = 0;
+  const auto stalled_once = [&](double level) {
+    LevelOutcome out = target(level);
+    if (level == 400 && ++runs_of_400 == 1) out.passed = false;  // a stall the first time
+    return out;
+  };
+  const CapacityCurve c = find_breaking_point(options(), stalled_once, clock);
+  EXPECT_GE(c.highest_sustainable.value_or(-1), 437 * 0.98);  // found the real edge
+  BreakingPointOptions once = options();
+  once.confirm = false;
+  runs_of_400 = 0;
+  // Without confirmation the stall at 400 is taken for the edge.
+  EXPECT_LT(find_breaking_point(once, stalled_once, clock).highest_sustainable.value_or(-1), 400);
 }
 
 TEST(BreakingPoint, RefusesASearchWithNoThresholdBeforeRunningAnything) {

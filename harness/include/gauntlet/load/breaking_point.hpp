@@ -26,9 +26,10 @@ struct BreakingPointOptions {
   double knee_factor = 2.0;  // p99 above this times the lowest level's p99 marks the knee
   std::string unit = "requests/s";
   bool whole_levels = false;  // users: levels are rounded to whole numbers
-  // Run the highest passing level once more before reporting it: a level that fails its second
-  // run is not sustainable, and the next lower passing level is confirmed instead. Near the edge
-  // one run can pass by luck; the answer is the highest level that passed twice.
+  // Confirm both ways. A failing level is run once more and fails only if that run fails too (one
+  // stall of the target or of the machine does not make a breaking point); the highest passing
+  // level is run once more before it is reported, and if that run fails, the next lower passing
+  // level is confirmed instead. Both runs of a level are in the curve.
   bool confirm = true;
   // What "sustainable" means; the runner evaluates them. At least one is required.
   std::vector<std::string> thresholds;

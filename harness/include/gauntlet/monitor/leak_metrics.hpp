@@ -1,6 +1,6 @@
 #pragma once
 // Leak detection as numbers: the least-squares slope of a process's RSS (MB per minute) and the
-// drift of p99 latency (the mean p99 of the run's last third over its first third). Both become
+// drift of p99 latency (the median per-second p99 of the run's last third over its first third). Both become
 // figures that thresholds name, within the threshold grammar:
 //   rss_slope.<process> < 5        MB/min, e.g. "rss_slope.mock-ml-service<5"
 //   p99_drift < 1.5                a ratio: 1 = no drift
@@ -22,8 +22,9 @@ double least_squares_slope(std::span<const double> x, std::span<const double> y)
 // The RSS slope of `process` in the monitor's series, MB per minute (0 with fewer than 2 samples).
 double rss_slope_mb_per_min(std::span<const ResourceSample> series, std::string_view process);
 
-// Mean p99 of the seconds in the last third that completed anything, over that of the first
-// third; nullopt with fewer than 3 such seconds or a first-third p99 of 0.
+// The median p99 of the seconds in the last third that completed anything, over that of the
+// first third (medians: one stalled second is not a drift); nullopt with fewer than 3 such
+// seconds or a first-third p99 of 0.
 std::optional<double> p99_drift(std::span<const SeriesPoint> series);
 
 // "rss_slope.<name>" of every monitored process (MB/min) and, when measurable, "p99_drift".
