@@ -240,26 +240,5 @@ TEST(SummaryReporter, NoPercentileIsAboveTheMaxOrBelowTheMin) {
   EXPECT_EQ(checked, 2);
 }
 
-// The monitor's peaks, when the result file has a "monitor" section (written by another part
-// of the suite; read tolerantly): one line per process, and why it stopped the run.
-TEST(SummaryReporter, ShowsTheMonitorsPeaksWhenTheResultHasThem) {
-  const nlohmann::json doc = nlohmann::json::parse(R"({"extra": {"monitor": {
-    "processes": [{"name": "ad-api", "pid": 1, "peak_rss_mb": 89.5, "peak_cpu_percent": 58,
-                   "peak_fds": 40, "peak_threads": 9, "rss_slope_mb_per_min": 30},
-                  {"name": "pg", "peak_rss_mb": "lots"}],
-    "stopped": {"at_s": 7, "message": "RSS above 2000 MB"}}}})");
-  const std::vector<RunResult> runs{make_result("Flow.Watched", {})};
-  const std::vector<nlohmann::json> docs{doc};
-  std::ostringstream out;
-  SummaryReporter(out, {}, docs).report(runs);
-  EXPECT_THAT(out.str(), HasSubstr("  monitor      ad-api  peak RSS 89.5 MB  CPU 58%  fds 40  "
-                                   "threads 9  RSS 30 MB/min\n"));
-  EXPECT_THAT(out.str(), HasSubstr("pg      peak RSS - MB  CPU -%  fds -"));
-  EXPECT_THAT(out.str(), HasSubstr("stopped the run at 7 s: RSS above 2000 MB\n"));
-  std::ostringstream none;
-  SummaryReporter(none).report(runs);
-  EXPECT_THAT(none.str(), Not(HasSubstr("monitor")));
-}
-
 }  // namespace
 }  // namespace gauntlet
