@@ -294,7 +294,7 @@ class EndpointStress : public StressFixture {
 // GET /health at a constant 100/s (open model): p95 < 50 ms, no errors.
 TEST_F(EndpointStress, Health) {
   const double rate = number_param("health_rate", {50, 100, 100}, 1, 100'000);
-  const auto duration = param("health_for", {3s, 10s, 10min}, 1s, 24h);
+  const auto duration = param("health_for", {3s, 6s, 10min}, 1s, 24h);
   VuClients clients(20, "");
   const std::vector<Target> targets = {{"health", 50ms}};
   run_endpoint(
@@ -309,7 +309,7 @@ TEST_F(EndpointStress, Health) {
 // model): p95 < 500 ms.
 TEST_F(EndpointStress, GenerationSubmit) {
   const auto most = param("submit_users", {8, 20, 20}, 5, 1000);
-  const auto duration = param("submit_for", {3s, 10s, 10min}, 2s, 24h);
+  const auto duration = param("submit_for", {3s, 6s, 10min}, 2s, 24h);
   VuClients clients(most, PlatformEnvironment::platform().seed().authorization());
   const std::vector<Target> targets = {{"submit", 500ms}};
   run_endpoint(
@@ -326,7 +326,7 @@ TEST_F(EndpointStress, GenerationSubmit) {
 TEST_F(EndpointStress, StatusPolling) {
   const auto users = param("poll_users", {10, 10, 10}, 1, 1000);
   const auto every = param("poll_every", {500ms, 1s, 5s}, 10ms, 1min);
-  const auto duration = param("poll_for", {3s, 10s, 10min}, 1s, 24h);
+  const auto duration = param("poll_for", {3s, 6s, 10min}, 1s, 24h);
   Client setup;
   setup.set_default_header(
       {"Authorization", PlatformEnvironment::platform().seed().authorization()});
@@ -414,22 +414,22 @@ TEST_F(EndpointStress, EndToEnd) {
 TEST_F(EndpointStress, ShapeBaseline) {
   const auto users = param("baseline_users", {5, 5, 5}, 1, 10'000);
   run_shape("shape-baseline",
-            ClosedModel{.vus = users, .duration = param("baseline_for", {3s, 10s, 10min}, 1s, 24h)},
+            ClosedModel{.vus = users, .duration = param("baseline_for", {3s, 6s, 10min}, 1s, 24h)},
             users);
 }
 
 TEST_F(EndpointStress, ShapeStress) {
   const auto users = 2 * param("baseline_users", {5, 5, 5}, 1, 10'000);
   run_shape("shape-stress",
-            ClosedModel{.vus = users, .duration = param("stress_for", {3s, 10s, 10min}, 1s, 24h)},
+            ClosedModel{.vus = users, .duration = param("stress_for", {3s, 6s, 10min}, 1s, 24h)},
             users);
 }
 
 // 0 -> peak in `spike_ramp` (the guide's minute), hold, back to 0.
 TEST_F(EndpointStress, ShapeSpike) {
   const auto peak = param("spike_users", {10, 20, 50}, 1, 10'000);
-  const auto ramp = param("spike_ramp", {1s, 3s, 1min}, 1s, 1h);
-  const auto hold = param("spike_hold", {1s, 4s, 5min}, 1s, 24h);
+  const auto ramp = param("spike_ramp", {1s, 2s, 1min}, 1s, 1h);
+  const auto hold = param("spike_hold", {1s, 2s, 5min}, 1s, 24h);
   run_shape(
       "shape-spike",
       ClosedModel{.vus = 0, .stages = std::vector<Stage>{{ramp, peak}, {hold, peak}, {ramp, 0}}},
@@ -440,7 +440,7 @@ TEST_F(EndpointStress, ShapeSpike) {
 // last third of the run are figures with thresholds.
 TEST_F(EndpointStress, ShapeEndurance) {
   const auto users = param("baseline_users", {5, 5, 5}, 1, 10'000);
-  const auto duration = param("endurance_for", {4s, 20s, 30min}, 3s, 24h);
+  const auto duration = param("endurance_for", {4s, 10s, 30min}, 3s, 24h);
   DriftSamples drift;
   Clock::time_point started{};
   std::once_flag once;
