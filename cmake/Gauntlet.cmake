@@ -14,12 +14,15 @@ function(gauntlet_warnings target)
   endif()
 endfunction()
 
-# gauntlet_discover(<target> LABELS <labels...> [PROPERTIES <scalar properties...>])
+# gauntlet_discover(<target> LABELS <labels...> [TEST_LABELS <regex> <label> ...]
+#                   [PROPERTIES <scalar properties...>])
 # gtest_discover_tests() of CMake 3.25 splits list-valued PROPERTIES ("stress;selftest" would
 # keep "stress" and read "selftest" as a property name), so labels are applied by a second
 # include file that CTest reads after the discovered tests, over the list discovery exports.
+# TEST_LABELS pairs add <label> to each test whose name matches <regex> (variants of one binary
+# selected by label, e.g. "ShapeSpike$" spike).
 function(gauntlet_discover target)
-  cmake_parse_arguments(ARG "" "" "LABELS;PROPERTIES" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LABELS;TEST_LABELS;PROPERTIES" ${ARGN})
   set(properties)
   if(ARG_PROPERTIES)
     set(properties PROPERTIES ${ARG_PROPERTIES})
@@ -29,9 +32,22 @@ function(gauntlet_discover target)
   gtest_discover_tests(${target} TEST_LIST ${target}_TESTS DISCOVERY_TIMEOUT 60 NO_PRETTY_VALUES
                        ${properties})
   set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${target}_labels.cmake)
+  set(extra "")
+  list(LENGTH ARG_TEST_LABELS n)
+  if(n GREATER 0)
+    math(EXPR last "${n} - 1")
+    foreach(i RANGE 0 ${last} 2)
+      math(EXPR j "${i} + 1")
+      list(GET ARG_TEST_LABELS ${i} regex)
+      list(GET ARG_TEST_LABELS ${j} label)
+      string(APPEND extra "  if(name MATCHES \"${regex}\")\n    list(APPEND labels ${label})\n  endif()\n")
+    endforeach()
+  endif()
   file(WRITE ${labels_file}
        "foreach(name IN LISTS ${target}_TESTS)\n"
-       "  set_tests_properties(\"\${name}\" PROPERTIES LABELS \"${ARG_LABELS}\")\n"
+       "  set(labels \"${ARG_LABELS}\")\n"
+       "${extra}"
+       "  set_tests_properties(\"\${name}\" PROPERTIES LABELS \"\${labels}\")\n"
        "endforeach()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
 endfunction()
@@ -76,13 +92,13 @@ function(gauntlet_add_unit_test name)
 endfunction()
 
 # gauntlet_add_stress_test(<target> SOURCES <files...> [LIBS <targets...>] LABELS <labels...>
-#                          [TIMEOUT <seconds>])
+#                          [TEST_LABELS <regex> <label> ...] [TIMEOUT <seconds>])
 # A stress test is an ordinary gtest executable. Every test in it gets the label `stress`
 # plus the area labels, and RUN_SERIAL: no other test runs beside it, stress or unit (they
 # would measure each other; a 10,000/s rate test beside a build of unit tests misses its rate
 # and says the generator was the bottleneck, rightly).
 function(gauntlet_add_stress_test target)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS;TEST_LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 1800)
   endif()
@@ -91,6 +107,6 @@ function(gauntlet_add_stress_test target)
   gauntlet_warnings(${target})
   set(labels stress ${ARG_LABELS})
   list(REMOVE_DUPLICATES labels)
-  gauntlet_discover(${target} LABELS ${labels}
+  gauntlet_discover(${target} LABELS ${labels} TEST_LABELS ${ARG_TEST_LABELS}
                     PROPERTIES RUN_SERIAL TRUE TIMEOUT ${ARG_TIMEOUT})
 endfunction()

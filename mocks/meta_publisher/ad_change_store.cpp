@@ -166,6 +166,8 @@ std::optional<ClaimedChange> AdChangeStore::claim(const std::string& worker,
         "                AND NOT EXISTS (SELECT 1 FROM pending_ad_changes o WHERE o.campaign_id = "
         "q.campaign_id "
         "                                AND o.id <> q.id AND o.locked_until >= now()) "
+        "                AND NOT EXISTS (SELECT 1 FROM meta_throttles t WHERE t.scope IN "
+        "(q.ad_account_id, '*') AND t.blocked_until > now()) "
         "              ORDER BY q.next_attempt_at, q.created_at FOR UPDATE SKIP LOCKED LIMIT 1) "
         "  AND c.id = p.campaign_id "
         "RETURNING p.id::text, p.campaign_id, p.ad_account_id, p.change_type, p.payload::text, "
@@ -248,6 +250,13 @@ bool AdChangeStore::reschedule_throttled(const ClaimedChange& change, const std:
         "UPDATE pending_ad_changes SET next_attempt_at = GREATEST(next_attempt_at, "
         "  now() + $2 * interval '1 millisecond') "
         "WHERE ($3 OR ad_account_id = $1) AND (locked_until IS NULL OR locked_until < now())",
+        change.ad_account_id, wait.count(), app_wide);
+    // The hold itself, for changes queued after this moment (claim() skips held accounts).
+    tx.exec_params(
+        "INSERT INTO meta_throttles (scope, blocked_until) "
+        "VALUES (CASE WHEN $3 THEN '*' ELSE $1 END, now() + $2 * interval '1 millisecond') "
+        "ON CONFLICT (scope) DO UPDATE SET blocked_until = "
+        "  GREATEST(meta_throttles.blocked_until, EXCLUDED.blocked_until)",
         change.ad_account_id, wait.count(), app_wide);
     return held;
   });

@@ -7,7 +7,9 @@ int main(int argc, char** argv) {
   TitanCoreOptions options;
   return run_db_service(
       {.name = "titan-core",
-       .why_database = "titan-core keeps DNA and RAG documents in PostgreSQL."},
+       .why_database = "titan-core keeps DNA and RAG documents in PostgreSQL.",
+       // The council's own timeout: a slow database ends a council with 503, not a hang.
+       .statement_timeout = std::chrono::milliseconds(2000)},
       argc, argv,
       {.add_flags =
            [&](FlagParser& flags) {

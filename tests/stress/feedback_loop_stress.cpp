@@ -364,7 +364,7 @@ TEST_F(FeedbackLoopStress, FailureGatewayKilledMidDeliveryAppliesEachOnce) {
   // A load for as long as the fault lasts: the users' own deliveries meet the kill too.
   Plan p = plan("feedback-gateway-killed",
                 ClosedModel{.vus = s.vus,
-                            .duration = param("fault_load_for", {4s, 10s, 60s}, 1s, 1h),
+                            .duration = param("fault_load_for", {4s, 6s, 60s}, 1s, 1h),
                             .think_time = 50ms},
                 {"error_rate<50%", "hubspot_batches_failed==0", "hubspot_retries>=1",
                  "hubspot_events_acked>=1", "gateway_restart_s<30"});

@@ -116,7 +116,7 @@ class RagRun {
 class RagSearchStress : public StressFixture {
  protected:
   RagSize size() {
-    return {param("vus", {4, 6, 24}, 1, 200), param("duration", {4s, 20s, 5min}, 1s, 1h),
+    return {param("vus", {4, 6, 24}, 1, 200), param("duration", {4s, 12s, 5min}, 1s, 1h),
             param("corpus", {300, 2000, 20'000}, kK, 1'000'000),
             param("queries", {20, 50, 200}, 1, 10'000), param("index_every", {4, 4, 4}, 2, 1000)};
   }

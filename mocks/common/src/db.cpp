@@ -12,4 +12,15 @@ PooledConnection acquire_or_503(ConnectionPool& pool) {
   }
 }
 
+std::string with_statement_timeout(const std::string& url, std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) return url;
+  const std::string ms = std::to_string(timeout.count());
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    // A URI: one more query parameter, percent-encoded (space %20, '=' %3D).
+    return url + (url.find('?') == std::string::npos ? "?" : "&") +
+           "options=-c%20statement_timeout%3D" + ms;
+  }
+  return url + (url.empty() ? "" : " ") + "options='-c statement_timeout=" + ms + "'";
+}
+
 }  // namespace gauntlet::mocks

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "gauntlet/config_error.hpp"
+#include "gauntlet/mocks/db.hpp"
 
 namespace gauntlet::mocks {
 
@@ -35,12 +36,20 @@ int run_db_service(const DbServiceSpec& spec, int argc, char** argv, const DbSer
                     std::to_string(pool_wait_ms) + ")",
                 0, 600'000);
     }
+    int statement_timeout_ms = static_cast<int>(spec.statement_timeout.count());
+    flags.add("--db-statement-timeout-ms", &statement_timeout_ms,
+              "cancel a database statement after this long and answer 503; 0: no limit "
+              "(default " +
+                  std::to_string(statement_timeout_ms) + ")",
+              0, 3'600'000);
     if (!flags.parse(argc, argv, std::cout)) return 0;
     if (common.database_url.empty())
       throw ConfigError("--database-url is required: " + spec.why_database);
     if (hooks.configure) hooks.configure(common);
 
-    ConnectionPool pool(common.database_url, static_cast<std::size_t>(pool_size),
+    ConnectionPool pool(with_statement_timeout(common.database_url,
+                                               std::chrono::milliseconds(statement_timeout_ms)),
+                        static_cast<std::size_t>(pool_size),
                         std::chrono::milliseconds(pool_wait_ms));
     HttpServer server(common.server_options(spec.name), std::cout, common.log_level);
     std::string section = spec.name;

@@ -208,6 +208,30 @@ TEST_F(SafeExecutorDbTest, MetaThrottlingIsWaitedOutNotHotLooped) {
       metrics_.counter("meta_publisher_changes_total", "", {{"outcome", "throttled"}}).value(), 1U);
 }
 
+// A throttle holds the whole ad account: a change queued after it (so not among the pending
+// changes the throttle rescheduled) is not claimed until the wait has passed; another account's
+// change is.
+TEST_F(SafeExecutorDbTest, AChangeQueuedDuringAThrottleWaitIsNotClaimedBeforeItEnds) {
+  const std::int64_t held = published_campaign("301");
+  const std::int64_t other = published_campaign("302");
+  enqueue(held, "status", {{"status", "paused"}});
+  const auto first = store_->claim("w", 60s);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(store_->reschedule_throttled(*first, "w", 2s, "throttled by Meta (#17)", false));
+  const std::string late = enqueue(held, "status", {{"status", "active"}});
+  const std::string free = enqueue(other, "status", {{"status", "active"}});
+  const auto next = store_->claim("w", 60s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->id, free) << "only the other account's change may be claimed during the hold";
+  EXPECT_FALSE(store_->claim("w", 60s)) << "the held account's changes wait, the late one too";
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto c = store_->claim("w", 60s);
+        return c && (c->id == late || c->id == first->id);
+      },
+      5s));
+}
+
 TEST_F(SafeExecutorDbTest, FailingChangesAreDeadLetteredAfterMaxAttempts) {
   const std::int64_t c = published_campaign("400");
   graph_server_->faults().set(FaultConfig{.error_rate = 1.0, .error_status = 500},

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 #include <random>
 
+#include "gauntlet/mocks/db.hpp"
 #include "gauntlet/mocks/text_embedding.hpp"
 #include "pg_cluster_test.hpp"
 #include "titan_core_service.hpp"
@@ -165,6 +166,36 @@ TEST_F(TitanCoreDbTest, TheCouncilsScriptBecomesTheCampaignsBlueprint) {
   EXPECT_EQ(call("/v1/council", {{"variants", 9}}).status, 400);
   EXPECT_THAT(metrics_.render(),
               HasSubstr("titan_core_council_stage_seconds_count{stage=\"veo_director\"} 3"));
+}
+
+// The database slowed under the council (its campaign's row locked, so the blueprint's insert
+// waits): with a statement timeout on its pool, the council answers 503 once the timeout has
+// passed instead of waiting as long as the database does.
+TEST_F(TitanCoreDbTest, ASlowDatabaseEndsTheCouncilWith503NotAHang) {
+  run("INSERT INTO users (email) VALUES ('a@example.com');"
+      "INSERT INTO campaigns (user_id, ad_account_id, name, objective, daily_budget_cents) "
+      "VALUES (1, 'act_1', 'c1', 'sales', 1000)");
+  ConnectionPool bounded(with_statement_timeout(url_, std::chrono::milliseconds(300)), 2,
+                         std::chrono::milliseconds(10'000));
+  Router router;
+  MetricsRegistry metrics;
+  TitanCoreService service(TitanCoreOptions{0.01}, router, metrics, bounded);
+  pqxx::connection locker(url_);
+  pqxx::work lock(locker);
+  lock.exec("SELECT id FROM campaigns WHERE id = 1 FOR UPDATE");
+  Request r;
+  r.method = "POST";
+  r.target = "/v1/council";
+  r.split_target();
+  r.body = json{{"prompt", "A fun ad for dog treats"}, {"campaign_id", 1}}.dump();
+  const auto began = std::chrono::steady_clock::now();
+  const Response answer = router.dispatch(r);
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_EQ(answer.status, 503) << answer.body;
+  EXPECT_THAT(answer.body, HasSubstr("did not answer in time"));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  lock.abort();
+  EXPECT_EQ(router.dispatch(r).status, 201) << "the lock released, the council stores again";
 }
 
 }  // namespace

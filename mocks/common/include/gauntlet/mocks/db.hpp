@@ -6,8 +6,10 @@
 //   in_transaction       pqxx and pool errors propagate unchanged (the caller, or the router's
 //                        500, decides what they mean);
 //   in_http_transaction  errors become HttpError: no free connection within the pool's wait
-//                        bound, a lost connection or a serialization/deadlock rollback -> 503
-//                        (the caller may retry); a foreign key naming a missing row -> 422.
+//                        bound, a lost connection, a serialization/deadlock rollback or a
+//                        statement cancelled by the connection's statement_timeout -> 503 (the
+//                        caller may retry); a foreign key naming a missing row -> 422.
+#include <chrono>
 #include <pqxx/pqxx>
 #include <string>
 #include <utility>
@@ -39,6 +41,15 @@ auto in_transaction(ConnectionPool& pool, Fn&& fn) {
   return transact<Tx>(lease, std::forward<Fn>(fn));
 }
 
+// SQLSTATE of a statement cancelled by statement_timeout (query_canceled).
+inline constexpr const char* kQueryCanceled = "57014";
+
+// `url` (a postgresql:// URI or a key=value connection string) with every statement of its
+// connections limited to `timeout` (libpq's options "-c statement_timeout=<ms>"): a database call
+// that would wait longer (a lock, a slow disk) is cancelled, so a handler answers instead of
+// hanging with the database. A zero timeout returns `url` unchanged.
+std::string with_statement_timeout(const std::string& url, std::chrono::milliseconds timeout);
+
 // acquire() with PoolTimeout and connection failures mapped to HttpError(503).
 PooledConnection acquire_or_503(ConnectionPool& pool);
 
@@ -55,6 +66,9 @@ auto in_http_transaction(ConnectionPool& pool, Fn&& fn) {
     throw HttpError(503, std::string("The transaction was rolled back; retry: ") + e.what());
   } catch (const pqxx::foreign_key_violation& e) {
     throw HttpError(422, std::string("A referenced row does not exist: ") + e.what());
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() != kQueryCanceled) throw;
+    throw HttpError(503, std::string("The database did not answer in time; retry: ") + e.what());
   }
 }
 

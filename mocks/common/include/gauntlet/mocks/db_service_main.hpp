@@ -32,6 +32,9 @@ struct DbServiceSpec {
   int pool_size = 8;  // --db-pool-size default
   std::chrono::milliseconds pool_wait{2000};
   bool pool_wait_flag = true;  // offer --db-pool-wait-ms; without it the wait is pool_wait
+  // --db-statement-timeout-ms default: every statement of the pool's connections is cancelled
+  // after this long (0: no limit), and in_http_transaction answers 503.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 // What the service's own code gets once the flags are parsed.

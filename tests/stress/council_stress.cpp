@@ -1,0 +1,247 @@
+// AI Council orchestration under load, straight at titan-core: concurrent councils, each running
+// director -> oracle -> council of titans -> Veo director -> pipeline. Each stage's own duration
+// (from the council's answer) is a trend `stage.<name>`; every verdict must be complete and
+// well-formed (the five stages in order, one distinct hook per variant, a prediction per hook, a
+// winner among them, 3..6 shots that sum to the direction's length, the script's render of that
+// length) and every blueprint it acknowledged must be stored once for the test's campaign.
+// Labels: feature, council.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixtures/checkers/integrity_check.hpp"
+#include "fixtures/checkers/ledger.hpp"
+#include "fixtures/flow_http.hpp"
+#include "fixtures/platform.hpp"
+#include "fixtures/platform_checks.hpp"
+#include "fixtures/platform_environment.hpp"
+#include "fixtures/run_tag.hpp"
+#include "fixtures/server_gates.hpp"
+#include "fixtures/test_campaign.hpp"
+#include "gauntlet/gtest/stress_fixture.hpp"
+#include "gauntlet/http/client.hpp"
+
+namespace gauntlet {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
+
+constexpr std::string_view kBlueprint = "blueprint";
+constexpr std::array<std::string_view, 5> kStages = {"director", "oracle", "council_of_titans",
+                                                     "veo_director", "pipeline"};
+
+struct CouncilSize {
+  std::int64_t vus = 1;
+  std::int64_t councils = 1;
+};
+
+// What is wrong with a council's answer for `variants` variants: "" when it is complete and
+// well-formed.
+std::string verdict_problem(const json& v, std::int64_t variants) {
+  const json& stages = v.at("stages");
+  if (stages.size() != kStages.size()) return "stages: " + stages.dump();
+  for (std::size_t i = 0; i < kStages.size(); ++i) {
+    if (stages[i].at("name") != kStages[i])
+      return "stage " + std::to_string(i) + " is " + stages[i].at("name").dump();
+  }
+  const json& hooks = v.at("direction").at("hooks");
+  std::set<std::string> distinct;
+  for (const json& h : hooks) distinct.insert(h.get<std::string>());
+  if (static_cast<std::int64_t>(distinct.size()) != variants) {
+    return "hooks " + hooks.dump() + " for " + std::to_string(variants) + " variants";
+  }
+  if (static_cast<std::int64_t>(v.at("predictions").size()) != variants) {
+    return "predictions: " + std::to_string(v.at("predictions").size());
+  }
+  const std::string winner = v.at("votes").at("winner").get<std::string>();
+  if (!distinct.contains(winner) || v.at("hook") != winner) return "winner " + winner;
+  const std::int64_t length = v.at("direction").at("duration_ms").get<std::int64_t>();
+  const json& shots = v.at("shots");
+  std::int64_t sum = 0;
+  for (const json& shot : shots) sum += shot.at("duration_ms").get<std::int64_t>();
+  if (shots.size() < 3 || shots.size() > 6 || sum != length) {
+    return std::to_string(shots.size()) + " shots of " + std::to_string(sum) + " ms for " +
+           std::to_string(length) + " ms";
+  }
+  if (v.at("script").at("render").at("duration_ms") != length) return "render length";
+  if (!v.at("blueprint_id").is_number_integer()) return "no blueprint_id";
+  return "";
+}
+
+class CouncilStress : public StressFixture {
+ protected:
+  CouncilSize size() {
+    return {param("vus", {4, 8, 32}, 1, 500), param("councils", {16, 160, 5000}, 1, 1'000'000)};
+  }
+
+  Plan plan(const std::string& name, ClosedModel model, std::vector<std::string> thresholds) const {
+    Plan p{.name = name, .model = std::move(model), .thresholds = std::move(thresholds)};
+    static constexpr std::array<std::string_view, 4> kZero = {"lost", "duplicated", "unexpected",
+                                                              "stuck"};
+    add_platform_checks(p, PlatformEnvironment::platform(), kZero);
+    for (const std::string_view stage : kStages) {
+      p.metrics.push_back({"stage." + std::string(stage), MetricKind::kTrend});
+    }
+    p.metrics.push_back({"malformed_verdicts", MetricKind::kCounter});
+    return p;
+  }
+
+  // The campaign's blueprints as the checkers see them: one row each.
+  static ObservedState read_blueprints(const std::string& database_url, std::int64_t campaign) {
+    pqxx::connection conn(database_url);
+    pqxx::read_transaction tx(conn);
+    ObservedState observed;
+    for (const auto& row :
+         tx.exec_params("SELECT id FROM blueprints WHERE campaign_id = $1 ORDER BY id", campaign)) {
+      ObservedRow r;
+      r.kind = std::string(kBlueprint);
+      r.id = row[0].as<std::string>();
+      r.state = "stored";
+      observed.rows.push_back(std::move(r));
+    }
+    return observed;
+  }
+
+  // `on_stored` is told when each council's blueprint was acknowledged (a fault's recovery).
+  RunResult run_flow(const Plan& p, const CouncilSize& s, const TestCampaign& campaign,
+                     const std::function<void()>& during = {}, RunOptions options = {},
+                     const std::function<std::vector<Figure>()>& more_figures = {},
+                     const std::function<void()>& on_stored = {}) {
+    Platform& platform = PlatformEnvironment::platform();
+    Ledger ledger(campaign.tag, static_cast<std::size_t>(s.councils) + 16);
+    VuClients clients(s.vus, "", {.timeout = 30s});
+    const std::string titan = platform.url(Service::kTitanCore);
+    ServerGates gates(platform);
+    std::jthread fault;
+    options.after_load = [&] {
+      if (fault.joinable()) fault.join();
+      std::vector<Figure> figures = integrity_figures(
+          check_integrity(ledger.entries(), read_blueprints(platform.database_url(), campaign.id)));
+      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
+      if (more_figures) {
+        for (Figure& f : more_figures()) figures.push_back(std::move(f));
+      }
+      return figures;
+    };
+    if (during) fault = std::jthread(during);
+    return run(
+        p,
+        [&](IterationContext& ctx) {
+          council(ctx, clients.of(ctx), titan, campaign.id, ledger);
+          if (on_stored) on_stored();
+        },
+        options);
+  }
+
+  static void council(IterationContext& ctx, Client& client, const std::string& titan,
+                      std::int64_t campaign_id, Ledger& ledger) {
+    const std::int64_t variants = 1 + ctx.iteration() % 6;
+    static const std::array<std::string, 4> kBriefs = {
+        "A fun ad for dog treats", "A premium launch for a leather watch",
+        "Last chance: half price trail shoes today", "A confident pitch for a budgeting app"};
+    const std::string prompt = kBriefs[static_cast<std::size_t>(ctx.iteration()) % kBriefs.size()] +
+                               ", take " + std::to_string(ctx.iteration());
+    const json verdict = ctx.step("council", [&] {
+      return expect_json(client.post_json(titan + "/v1/council", {{"prompt", prompt},
+                                                                  {"variants", variants},
+                                                                  {"campaign_id", campaign_id}}),
+                         201, "POST /v1/council");
+    });
+    ledger.append(kBlueprint, verdict.at("blueprint_id").dump());
+    for (const json& stage : verdict.at("stages")) {
+      ctx.trend("stage." + stage.at("name").get<std::string>(),
+                std::chrono::nanoseconds(
+                    static_cast<std::int64_t>(stage.at("duration_ms").get<double>() * 1e6)));
+    }
+    const std::string problem = verdict_problem(verdict, variants);
+    if (!problem.empty()) {
+      ctx.count("malformed_verdicts");
+      ctx.fail(ErrorClass::kBodyMismatch, "council verdict: " + problem);
+    }
+  }
+};
+
+TEST_F(CouncilStress, ReturnsCompleteVerdictsUnderConcurrency) {
+  const CouncilSize s = size();
+  const TestCampaign campaign =
+      create_test_campaign(PlatformEnvironment::platform(), make_run_tag());
+  run_flow(plan("council", ClosedModel{.vus = s.vus, .iterations = s.councils},
+                {"error_rate<1%", "council: p(95)<2s", "malformed_verdicts==0",
+                 "stage.director: p(95)<500ms", "stage.oracle: p(95)<500ms",
+                 "stage.council_of_titans: p(95)<500ms", "stage.veo_director: p(95)<500ms",
+                 "stage.pipeline: p(95)<500ms"}),
+           s, campaign);
+}
+
+// titan-core's database calls slowed: the test holds its own campaign's row lock (FOR UPDATE)
+// for `fault_for`, so every blueprint insert of a council (whose foreign key needs that row)
+// waits on it. The councils must end by titan-core's own timeout (its statement timeout, 2 s:
+// an error answer) rather than wait as long as the database does. Two users, as many as
+// titan-core has handler threads, so that no council also queues behind another's wait: each
+// then ends within the timeout plus a margin (`council_deadline`), well inside the lock's hold.
+// Some councils must have failed (council: error_rate>0: the fault bit), nothing acknowledged
+// may be lost, and the time from the lock's release to the next stored
+// council is council_recovery_s.
+TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
+  CouncilSize s = size();
+  s.vus = 2;  // titan-core's --threads
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  const auto fault_for = param("fault_for", {5s, 5s, 20s}, 1s, 10min);
+  const auto deadline = param("council_deadline", {3s, 3s, 3s}, 1s, 10min);
+  // Steady nanoseconds: when the lock was released, and the first council stored after it.
+  std::atomic<std::int64_t> released_at{0};
+  std::atomic<std::int64_t> recovered_at{0};
+  const auto now_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  const auto slow_database = [&] {
+    std::this_thread::sleep_for(500ms);  // councils are under way
+    pqxx::connection conn(platform.database_url());
+    pqxx::work tx(conn);
+    tx.exec_params("SELECT id FROM campaigns WHERE id = $1 FOR UPDATE", campaign.id);
+    std::this_thread::sleep_for(fault_for);
+    tx.commit();
+    released_at = now_ns();
+  };
+  const auto on_stored = [&] {
+    std::int64_t none = 0;
+    if (released_at.load() != 0) recovered_at.compare_exchange_strong(none, now_ns());
+  };
+  const std::string max_latency =
+      "council: max<" +
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(deadline).count()) +
+      "ms";
+  Plan p = plan("council-slow-database", ClosedModel{.vus = s.vus, .duration = fault_for + 3s},
+                {max_latency, "success_rate>0", "council_recovery_s<5", "council: error_rate>0"});
+  p.metrics.push_back({"council_recovery_s", MetricKind::kFigure});
+  RunOptions options;
+  options.label = "slow_database";
+  run_flow(
+      p, s, campaign, slow_database, options,
+      [&] {
+        std::vector<Figure> out;
+        if (recovered_at.load() != 0) {
+          out.push_back(
+              {"council_recovery_s", static_cast<double>(recovered_at - released_at) / 1e9, {}});
+        }
+        return out;
+      },
+      on_stored);
+}
+
+}  // namespace
+}  // namespace gauntlet
