@@ -16,8 +16,12 @@ std::vector<SeriesPoint> synthetic(int recover_after) {
   std::vector<SeriesPoint> series;
   for (int s = 0; s < 30; ++s) {
     const bool bad = s >= 10 && s < 15 + recover_after;
-    series.push_back(
-        {.second = s, .completed = 100, .failed = bad ? 50 : 0, .p95_us = bad ? 500'000 : 10'000});
+    SeriesPoint p;
+    p.second = s;
+    p.completed = 100;
+    p.failed = bad ? 50 : 0;
+    p.p95_us = bad ? 500'000 : 10'000;
+    series.push_back(p);
   }
   return series;
 }

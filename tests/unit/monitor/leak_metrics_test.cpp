@@ -26,21 +26,30 @@ TEST(LeakMetrics, RssSlopeIsPerMinuteAndPerProcess) {
   EXPECT_EQ(rss_slope_mb_per_min(series, "missing"), 0);
 }
 
+// A second of the series with only what p99_drift reads.
+SeriesPoint second_of(std::int64_t second, std::int64_t completed, std::int64_t p99_us) {
+  SeriesPoint p;
+  p.second = second;
+  p.completed = completed;
+  p.p99_us = p99_us;
+  return p;
+}
+
 TEST(LeakMetrics, P99DriftComparesTheLastThirdWithTheFirst) {
   std::vector<SeriesPoint> flat;
   std::vector<SeriesPoint> drifting;
   for (int s = 0; s < 9; ++s) {
-    flat.push_back({.second = s, .completed = 10, .p99_us = 1000});
-    drifting.push_back({.second = s, .completed = 10, .p99_us = 1000 + 500 * s});
+    flat.push_back(second_of(s, 10, 1000));
+    drifting.push_back(second_of(s, 10, 1000 + 500 * s));
   }
-  drifting.push_back({.second = 9, .completed = 0, .p99_us = 0});  // an idle second: left out
+  drifting.push_back(second_of(9, 0, 0));  // an idle second: left out
   EXPECT_DOUBLE_EQ(p99_drift(flat).value_or(-1), 1.0);
   // first third 1000, 1500, 2000 (median 1500); last 4000, 4500, 5000 (median 4500)
   EXPECT_DOUBLE_EQ(p99_drift(drifting).value_or(-1), 3.0);
   // One stalled second in the last third is not a drift.
   flat[8].p99_us = 900'000;
   EXPECT_DOUBLE_EQ(p99_drift(flat).value_or(-1), 1.0);
-  EXPECT_FALSE(p99_drift(std::vector<SeriesPoint>(2, SeriesPoint{.completed = 1, .p99_us = 5})));
+  EXPECT_FALSE(p99_drift(std::vector<SeriesPoint>(2, second_of(0, 1, 5))));
 }
 
 }  // namespace
