@@ -82,8 +82,9 @@ TEST(ResourceMonitor, AMemoryLimitStopsTheRunNamingLimitProcessValueAndTime) {
   StopSource stop;
   MonitorOptions o;
   o.interval = 50ms;
-  o.processes = {{"leaky-service", leaking.pid()}};
-  o.limits.max_memory_mb = 8;
+  // The service's own limit: a run-wide 8 MB would stop on this process first when it is larger
+  // (an ASan build of the test is 16 MB).
+  o.processes = {{"leaky-service", leaking.pid(), SafetyLimits{.max_memory_mb = 8}}};
   ResourceMonitor monitor(o, stop);
   ASSERT_TRUE(eventually([&] { return stop.stop_requested(); }));
   const MonitorReport r = monitor.finish();
