@@ -6,6 +6,11 @@
 // and the child's bind() another process may take it; the child then fails to start and the
 // caller sees a ProcessError naming the address. A server we write ourselves should bind port 0
 // and report its port instead.
+//
+// Within one process the race is closed: a port handed out once is never handed out again, so
+// the embedded PostgreSQL and eight services started together get eight distinct ports even when
+// the kernel offers a just-released port twice (it did, in CI: meta-publisher and PostgreSQL were
+// both given 47273).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,13 +18,16 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <system_error>
 
 namespace gauntlet {
 
-// Binds 127.0.0.1:0, reads the port the kernel chose, closes the socket. Throws
-// std::system_error when no socket can be bound.
-inline std::uint16_t free_port() {
+namespace detail {
+
+// Binds 127.0.0.1:0, reads the port the kernel chose, closes the socket.
+inline std::uint16_t probe_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "free_port: socket()");
   sockaddr_in addr{};
@@ -36,6 +44,24 @@ inline std::uint16_t free_port() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace detail
+
+// A port free a moment ago that this process has not handed out before. Throws
+// std::system_error when no socket can be bound, or when the kernel keeps offering ports already
+// handed out (the ephemeral range is exhausted).
+inline std::uint16_t free_port() {
+  static std::mutex mutex;
+  static std::set<std::uint16_t> handed_out;
+  constexpr int kAttempts = 256;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const std::uint16_t port = detail::probe_port();
+    const std::lock_guard lock(mutex);
+    if (handed_out.insert(port).second) return port;
+  }
+  throw std::system_error(EADDRINUSE, std::generic_category(),
+                          "free_port: every port the kernel offered was handed out before");
 }
 
 }  // namespace gauntlet
