@@ -90,7 +90,9 @@ TEST_F(HeavySelfTest, MonitorMeasuresAKnownLeakAndItsThresholdHolds) {
 TEST_F(HeavySelfTest, RecoveryOfAKnownTimeIsMeasuredToTheSecond) {
   // Broken from 2 s to 3 s by the timeline; the target then needs 2.5 s more before it answers
   // well again: the first whole good second is second 6, so the recovery measured is 3 s (the
-  // series' one-second resolution rounds the known 2.5 s up).
+  // series' one-second resolution rounds the known 2.5 s up). The run lasts 10 s so that seconds
+  // 6, 7 and 8 (three in a row) are whole; at 8 s it hung on a ragged last second and failed on a
+  // busy machine.
   std::atomic<bool> broken{false};
   std::atomic<std::int64_t> healthy_at_ns{0};
   const auto origin = std::chrono::steady_clock::now();
@@ -108,7 +110,7 @@ TEST_F(HeavySelfTest, RecoveryOfAKnownTimeIsMeasuredToTheSecond) {
                        }}};
   options.recovery = {{"recovery_s", {.baseline_from_s = 0, .baseline_to_s = 2, .fault_end_s = 3}}};
   Plan plan{.name = "selftest-known-recovery",
-            .model = ClosedModel{.vus = 2, .duration = 8s},
+            .model = ClosedModel{.vus = 2, .duration = 10s},
             .thresholds = {"recovery_s>=2.5", "recovery_s<=3.5"},
             .metrics = {{"recovery_s", MetricKind::kFigure}}};
   const RunResult result = run(

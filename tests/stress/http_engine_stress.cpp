@@ -61,9 +61,11 @@ class HttpEngineStress : public StressFixture {
 
   // Keeps the run in results/ like every stress test, with the engine's own figures in extra.
   void keep_result(const std::string& label, const Outcome& out) {
-    FinishedRun facts;
-    facts.name = test_name() + "." + label;
-    facts.scale = std::string(to_string(scale()));
+    FinishedRun facts = finished_run(label);
+    facts.ended_at = std::chrono::system_clock::now();
+    facts.started_at =
+        facts.ended_at -
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(out.stats.elapsed);
     facts.load_duration = out.stats.elapsed;
     facts.metrics = out.metrics;
     facts.requested_rate_per_s = out.stats.requested_rate_per_s;

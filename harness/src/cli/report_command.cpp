@@ -55,7 +55,7 @@ void set_results_dir(ReportArgs& parsed, const std::string& value, bool& have_di
 
 int exit_code_for(std::span<const RunResult> results) {
   for (const RunResult& r : results) {
-    if (!is_success(run_status(r))) return kReportExitFailed;
+    if (fails_the_suite(r)) return kReportExitFailed;
   }
   return kReportExitOk;
 }

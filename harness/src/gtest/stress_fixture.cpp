@@ -136,6 +136,16 @@ std::string StressFixture::test_name() {
   return std::string(info->test_suite_name()) + "." + info->name();
 }
 
+FinishedRun StressFixture::finished_run(const std::string& label) const {
+  FinishedRun facts;
+  facts.name = test_name();
+  if (!label.empty()) facts.name += "." + label;
+  facts.scale = std::string(to_string(scale()));
+  // The executable names the report's JUnit testsuite (report/junit_reporter.hpp).
+  facts.extra = {{"params", params_.to_json()}, {"executable", program_invocation_short_name}};
+  return facts;
+}
+
 RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOptions options) {
   // Everything is checked before any load is sent; a ConfigError fails the test, writes nothing.
   params_.check();
@@ -159,10 +169,7 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   progress.finish();
   const ExecutionResult& exec = out.execution;
 
-  FinishedRun facts;
-  facts.name = test_name();
-  if (!options.label.empty()) facts.name += "." + options.label;
-  facts.scale = std::string(to_string(scale()));
+  FinishedRun facts = finished_run(options.label);
   facts.plan = checked.plan().to_json();
   facts.started_at = exec.started_wall;
   facts.ended_at = exec.ended_wall;
@@ -172,10 +179,8 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   facts.stop_reason = exec.stop_reason;
   facts.requested_rate_per_s = exec.requested_rate_per_s;
   facts.achieved_rate_per_s = exec.achieved_rate_per_s;
-  // The executable names the report's JUnit testsuite (report/junit_reporter.hpp).
-  facts.extra = {{"execution", exec.to_json()},
-                 {"params", params_.to_json()},
-                 {"executable", program_invocation_short_name}};
+  facts.extra["execution"] = exec.to_json();
+  if (!options.expect_thresholds) facts.extra["probe"] = true;  // report/run_status.hpp
   facts.extra.update(options.extra);
   // The timeline ends (restoring any fault still in force) and the monitor stops with the load.
   if (timeline) facts.timeline = timeline->finish();

@@ -99,10 +99,14 @@ int status_rank(RunStatus s) {
   return 4;
 }
 
-std::string status_badge(RunStatus s) {
-  const std::string text(to_string(s));
+std::string status_badge(const RunResult& r) {
+  const std::string text(to_string(run_status(r)));
   std::string cls = text;
   std::transform(cls.begin(), cls.end(), cls.begin(), [](char c) { return std::tolower(c); });
+  if (is_probe(r)) {  // judged by its test: shown as measured, never in the failure colours
+    return "<span class=\"badge probe\" title=\"a probe: its test judges this outcome\">" + text +
+           " \u00b7 probe</span>";
+  }
   return "<span class=\"badge " + cls + "\">" + text + "</span>";
 }
 
@@ -128,12 +132,15 @@ std::string failing_thresholds(const RunResult& r) {
   return out;
 }
 
-// The runs' indexes, failing runs first (then incomplete, warned, passed), else as given.
+// The runs' indexes, failing runs first (then incomplete, warned, passed, probes), else as given.
 std::vector<std::size_t> display_order(std::span<const RunResult> results) {
   std::vector<std::size_t> order(results.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return status_rank(run_status(results[a])) < status_rank(run_status(results[b]));
+    const auto rank = [](const RunResult& r) {
+      return is_probe(r) ? status_rank(RunStatus::kPass) + 1 : status_rank(run_status(r));
+    };
+    return rank(results[a]) < rank(results[b]);
   });
   return order;
 }
@@ -146,9 +153,9 @@ void overview(std::ostream& out, std::span<const RunResult> results,
   for (const std::size_t i : order) {
     const RunResult& r = results[i];
     const StepStats& it = r.metrics.iteration;
-    out << "<tr><td>" << status_badge(run_status(r)) << "</td><td><a href=\"#run-" << i << "\">"
-        << esc(r.name) << "</a></td><td class=\"num\">" << format_rate_per_s(r.achieved_rate_per_s)
-        << "</td>" << percentile_cell(it.latency, 50) << percentile_cell(it.latency, 95)
+    out << "<tr><td>" << status_badge(r) << "</td><td><a href=\"#run-" << i << "\">" << esc(r.name)
+        << "</a></td><td class=\"num\">" << format_rate_per_s(r.achieved_rate_per_s) << "</td>"
+        << percentile_cell(it.latency, 50) << percentile_cell(it.latency, 95)
         << percentile_cell(it.latency, 99) << "<td class=\"num\">" << it.failed << " ("
         << format_percent(it.error_rate()) << ")</td><td class=\"num\">" << r.metrics.dropped
         << "</td><td>" << integrity_text(r.metrics) << "</td><td>" << failing_thresholds(r)
@@ -317,7 +324,7 @@ void breaking_point_table(std::ostream& out, const Json& bp) {
 
 void run_section(std::ostream& out, const RunResult& r, const Json& doc, std::size_t i) {
   const StepStats& it = r.metrics.iteration;
-  out << "<section class=\"run\" id=\"run-" << i << "\"><h2>" << status_badge(run_status(r)) << " "
+  out << "<section class=\"run\" id=\"run-" << i << "\"><h2>" << status_badge(r) << " "
       << esc(r.name) << "</h2>\n<p class=\"facts\">scale " << esc(r.scale.empty() ? "-" : r.scale)
       << " · ran " << format_duration_us(r.duration_s * 1e6) << " from " << format_utc(r.started_at)
       << " · " << it.ok << " ok, " << it.failed << " failed, " << r.metrics.dropped << " dropped · "

@@ -30,6 +30,7 @@ struct Suite {
   std::size_t failures() const {
     std::size_t n = 0;
     for (const RunResult* r : runs) {
+      if (is_probe(*r)) continue;  // judged by its test (run_status.hpp), never a failure here
       n += r->incomplete ? 1 : 0;
       n += static_cast<std::size_t>(
           std::count_if(r->thresholds.begin(), r->thresholds.end(),
@@ -76,6 +77,7 @@ void run_case(std::ostream& out, const std::string& suite, const RunResult& r) {
   out << "    <testcase classname=" << attr(suite) << " name=" << attr(r.name)
       << " time=" << attr(trimmed_fixed(r.duration_s, 3)) << ">\n      <properties>\n";
   property(out, "verdict", to_string(run_status(r)));
+  if (is_probe(r)) property(out, "probe", "true");
   property(out, "scale", r.scale);
   property(out, "iterations", std::to_string(it.total()));
   property(out, "errors", std::to_string(it.failed));
@@ -87,7 +89,7 @@ void run_case(std::ostream& out, const std::string& suite, const RunResult& r) {
   }
   property(out, "max_ms", h.empty() ? "" : ms(h.max()));
   out << "      </properties>\n";
-  if (r.incomplete) {
+  if (r.incomplete && !is_probe(r)) {
     out << "      <failure type=\"incomplete\" message="
         << attr("the run stopped before its plan ended: " + r.stop_reason) << "/>\n";
   }
@@ -102,7 +104,7 @@ void threshold_case(std::ostream& out, const std::string& suite, const RunResult
   property(out, "target", t.expression);
   property(out, "measured", measured_text(t.measured, t.unit));
   out << "      </properties>\n";
-  if (t.verdict == Verdict::kFail) {
+  if (t.verdict == Verdict::kFail && !is_probe(r)) {
     out << "      <failure type=\"threshold\" message=" << attr(t.detail) << ">"
         << escape_markup("target: " + t.expression +
                          "\nmeasured: " + measured_text(t.measured, t.unit) + "\n" + t.detail)

@@ -25,11 +25,9 @@ nlohmann::json report_json(std::span<const RunResult> results) {
                      {"results", nlohmann::json::array()}};
   for (const RunResult& r : results) doc["results"].push_back(to_json(r));
   const SummaryTotals t = summary_totals(results);
-  doc["totals"] = {{"tests", t.tests()},
-                   {"pass", t.pass},
-                   {"warn", t.warn},
-                   {"fail", t.fail},
-                   {"incomplete", t.incomplete}};
+  doc["totals"] = {
+      {"tests", t.tests()},         {"pass", t.pass},    {"warn", t.warn}, {"fail", t.fail},
+      {"incomplete", t.incomplete}, {"probes", t.probes}};
   return doc;
 }
 

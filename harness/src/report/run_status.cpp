@@ -15,4 +15,13 @@ RunStatus run_status(const RunResult& result) noexcept {
   return RunStatus::kPass;
 }
 
+bool is_probe(const RunResult& result) noexcept {
+  const auto it = result.extra.find("probe");
+  return it != result.extra.end() && it->is_boolean() && it->get<bool>();
+}
+
+bool fails_the_suite(const RunResult& result) noexcept {
+  return !is_probe(result) && !is_success(run_status(result));
+}
+
 }  // namespace gauntlet

@@ -105,6 +105,10 @@ std::string step_row(const StepStats& step, std::size_t name_width) {
 SummaryTotals summary_totals(std::span<const RunResult> results) noexcept {
   SummaryTotals totals;
   for (const RunResult& r : results) {
+    if (is_probe(r)) {
+      ++totals.probes;
+      continue;
+    }
     switch (run_status(r)) {
       case RunStatus::kPass:
         ++totals.pass;
@@ -127,7 +131,10 @@ std::string summary_totals_line(const SummaryTotals& t) {
   const std::size_t n = t.tests();
   return "summary: " + std::to_string(n) + (n == 1 ? " test" : " tests") + " \u2014 " +
          std::to_string(t.pass) + " PASS, " + std::to_string(t.warn) + " WARN, " +
-         std::to_string(t.fail) + " FAIL, " + std::to_string(t.incomplete) + " incomplete";
+         std::to_string(t.fail) + " FAIL, " + std::to_string(t.incomplete) + " incomplete" +
+         (t.probes == 0 ? std::string()
+                        : ", " + std::to_string(t.probes) + (t.probes == 1 ? " probe" : " probes") +
+                              " judged by their tests");
 }
 
 void SummaryReporter::report(std::span<const RunResult> results) {
@@ -139,7 +146,8 @@ void SummaryReporter::report(std::span<const RunResult> results) {
 }
 
 void SummaryReporter::report_run(const RunResult& result) const {
-  out_ << '[' << to_string(run_status(result)) << "] " << result.name << '\n';
+  out_ << '[' << to_string(run_status(result)) << (is_probe(result) ? " \u00b7 probe" : "") << "] "
+       << result.name << '\n';
   write_overview(result);
   write_latency(result.metrics.iteration);
   write_errors(result);

@@ -221,6 +221,32 @@ TEST(ReportCommand, AFailOrAnIncompleteRunExitsOne) {
   EXPECT_THAT(r.out, HasSubstr("[INCOMPLETE] Flow.Stopped"));
 }
 
+// A probe (a breaking-point level above capacity, a run meant to be stopped) is judged by its
+// test: shown as measured, never failing the report. The same runs without the mark do fail it.
+TEST(ReportCommand, AFailingOrStoppedProbeDoesNotFailTheReport) {
+  const TempDir dir;
+  RunResult level = make_result("Heavy.Search.level-1200", {"p(95)<10ms"});
+  level.extra["probe"] = true;
+  RunResult stopped = make_result("Heavy.Exhaustion", {"p(95)<1s"});
+  stopped.incomplete = true;
+  stopped.stop_reason = "the resource monitor stopped the run";
+  stopped.extra["probe"] = true;
+  write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), dir.path());
+  write_result_file(level, dir.path());
+  write_result_file(stopped, dir.path());
+  const Outcome r = run_command({dir.path().string()});
+  EXPECT_EQ(r.code, kReportExitOk) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("[FAIL \u00b7 probe] Heavy.Search.level-1200\n"));
+  EXPECT_THAT(r.out, HasSubstr("[INCOMPLETE \u00b7 probe] Heavy.Exhaustion\n"));
+  EXPECT_THAT(r.out, EndsWith("summary: 3 tests — 1 PASS, 0 WARN, 0 FAIL, 0 incomplete, 2 probes "
+                              "judged by their tests\n"));
+
+  const TempDir unmarked;
+  level.extra.erase("probe");
+  write_result_file(level, unmarked.path());
+  EXPECT_EQ(run_command({unmarked.path().string()}).code, kReportExitFailed);
+}
+
 TEST(ReportCommand, QuietPrintsOnlyTheTotals) {
   const TempDir tmp;
   write_result_file(make_result("Flow.Pass", {"p(95)<1s"}), tmp.path());

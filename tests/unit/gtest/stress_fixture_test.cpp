@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "gauntlet/report/result_file.hpp"
+#include "gauntlet/report/run_status.hpp"
 
 namespace gauntlet {
 namespace {
@@ -74,6 +75,17 @@ TEST_F(StressFixtureTest, AttachedFiguresAreJudgedAndReported) {
   const RunResult on_disk = read_result_file(result_file_path(lost.name, results_dir()));
   ASSERT_EQ(on_disk.metrics.figures.size(), 1u);
   EXPECT_EQ(on_disk.metrics.figures[0].examples.front(), "order-7");
+  // A run whose thresholds its test judges is a probe: the report never counts it as a failure.
+  EXPECT_TRUE(is_probe(on_disk));
+  EXPECT_FALSE(fails_the_suite(on_disk));
+}
+
+TEST_F(StressFixtureTest, AJudgedRunIsNoProbe) {
+  const RunResult r = run(Plan{.name = "judged",
+                               .model = ClosedModel{.vus = 1, .iterations = 3},
+                               .thresholds = {"error_rate<1%"}},
+                          [](IterationContext&) {});
+  EXPECT_FALSE(is_probe(read_result_file(result_file_path(r.name, results_dir()))));
 }
 
 TEST_F(StressFixtureTest, ACheckThatThrowsLeavesAnIncompleteResultWhoseFiguresFail) {

@@ -50,6 +50,21 @@ TEST(JunitReporter, OneSuitePerExecutableWithACasePerRunAndPerThreshold) {
   EXPECT_THAT(xml, HasSubstr("<property name=\"p95_ms\" value=\""));
 }
 
+// A probe's failed threshold or stop is its test's to judge: no <failure>, a property says why.
+TEST(JunitReporter, AProbeIsNeverAFailure) {
+  RunResult level = judged(testing::overshooting_result("Heavy.Level"), {"max<2ms"});
+  level.incomplete = true;
+  level.stop_reason = "stopped";
+  level.extra["probe"] = true;
+  const std::string xml = render({level});
+  EXPECT_THAT(xml, HasSubstr("<property name=\"probe\" value=\"true\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<property name=\"verdict\" value=\"INCOMPLETE\"/>"));
+  EXPECT_THAT(xml, Not(HasSubstr("<failure")));
+  EXPECT_THAT(xml, HasSubstr("failures=\"0\""));
+  level.extra.erase("probe");
+  EXPECT_THAT(render({level}), HasSubstr("<failure"));
+}
+
 // A WARN is a passing testcase that says so in a property.
 TEST(JunitReporter, AWarnedThresholdPassesWithAProperty) {
   const RunResult r = judged(testing::overshooting_result("Flow.Warn"), {"p(99)<1.4ms"});

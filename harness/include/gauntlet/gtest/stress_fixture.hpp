@@ -96,6 +96,11 @@ class StressFixture : public ::testing::Test {
   // during the run stops it cleanly; its result is still written, marked incomplete.
   RunResult run(const Plan& plan, const Scenario& scenario, RunOptions options = {});
 
+  // The facts every result of this test carries, for a test that measures without run() (an
+  // engine driven directly): its name ("<Suite>.<Test>.<label>" when label is given), scale,
+  // executable and parameters. The caller adds the times and the metrics.
+  FinishedRun finished_run(const std::string& label = "") const;
+
   // Where results go: $GAUNTLET_RESULTS_DIR or <builddir>/results.
   std::filesystem::path results_dir() const { return results_dir_; }
   // "<Suite>.<Test>" of the running test.

@@ -32,4 +32,14 @@ constexpr bool is_success(RunStatus s) noexcept {
   return s == RunStatus::kPass || s == RunStatus::kWarn;
 }
 
+// A probe is a run whose outcome its own test judges (RunOptions::expect_thresholds false, kept
+// as "probe": true in the result's extra): a breaking-point level above capacity, a run meant to
+// be stopped by a safety limit, a run fed a wrong state on purpose. Its status is shown as
+// measured, but it never fails a report or CI: the test's assertion on it does.
+bool is_probe(const RunResult& result) noexcept;
+
+// What a report's exit code and CI count as a failure: a FAIL or INCOMPLETE run that is not a
+// probe.
+bool fails_the_suite(const RunResult& result) noexcept;
+
 }  // namespace gauntlet

@@ -29,12 +29,14 @@ struct SummaryTotals {
   std::size_t warn = 0;
   std::size_t fail = 0;
   std::size_t incomplete = 0;
-  std::size_t tests() const noexcept { return pass + warn + fail + incomplete; }
+  std::size_t probes = 0;  // counted here only, whatever their own status (run_status.hpp)
+  std::size_t tests() const noexcept { return pass + warn + fail + incomplete + probes; }
 };
 
 SummaryTotals summary_totals(std::span<const RunResult> results) noexcept;
 
-// "summary: 3 tests — 1 PASS, 1 WARN, 1 FAIL, 0 incomplete" (no newline).
+// "summary: 3 tests — 1 PASS, 1 WARN, 1 FAIL, 0 incomplete" (no newline), and ", 2 probes
+// judged by their tests" when there are probes.
 std::string summary_totals_line(const SummaryTotals& totals);
 
 class SummaryReporter : public Reporter {
