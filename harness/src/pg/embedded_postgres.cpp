@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <pqxx/pqxx>
 #include <thread>
@@ -88,6 +90,10 @@ struct EmbeddedPostgres::Impl {
   void boot();
   void make_dir();
   void initdb();
+  std::vector<std::string> initdb_argv(const fs::path& data) const;
+  void initdb_into(const fs::path& data) const;
+  fs::path template_path() const;
+  bool copy_template() const;
   void write_settings() const;
   void start_server(bool may_change_port);
   void stop_server() noexcept;
@@ -147,18 +153,63 @@ std::vector<std::string> EmbeddedPostgres::Impl::pg_ctl(
   return argv;
 }
 
-void EmbeddedPostgres::Impl::initdb() {
+std::vector<std::string> EmbeddedPostgres::Impl::initdb_argv(const fs::path& data) const {
   // --no-sync: the cluster is thrown away after the run; the server's own fsync setting is
   // what tests measure.
-  const std::vector<std::string> argv{
-      bin.initdb().string(), "-D",         data_dir().string(), "-U", "postgres", "--auth=trust",
-      "--encoding=UTF8",     "--locale=C", "--no-sync"};
+  return {bin.initdb().string(), "-D",         data.string(), "-U", "postgres", "--auth=trust",
+          "--encoding=UTF8",     "--locale=C", "--no-sync"};
+}
+
+void EmbeddedPostgres::Impl::initdb_into(const fs::path& data) const {
+  const std::vector<std::string> argv = initdb_argv(data);
   const ExitStatus status = tool(argv);
   if (!status.success()) {
-    throw ProcessError("initdb failed for " + data_dir().string() + ".", shell_command_line(argv),
-                       status, read_log_tail(commands_log()));
+    throw ProcessError("initdb failed for " + data.string() + ".", shell_command_line(argv), status,
+                       read_log_tail(commands_log()));
   }
-  std::ofstream(data_dir() / "postgresql.conf", std::ios::app) << "\ninclude 'gauntlet.conf'\n";
+  std::ofstream(data / "postgresql.conf", std::ios::app) << "\ninclude 'gauntlet.conf'\n";
+}
+
+// The template for this initdb: named by the binary (its path and modification time, which an
+// upgrade changes) and the arguments, so a stale template is never used.
+fs::path EmbeddedPostgres::Impl::template_path() const {
+  std::string key;
+  for (const std::string& a : initdb_argv("DATA")) key += a + '\0';
+  std::error_code ec;
+  key += std::to_string(fs::last_write_time(bin.initdb(), ec).time_since_epoch().count());
+  char name[32];
+  std::snprintf(name, sizeof(name), "initdb-%016zx", std::hash<std::string>{}(key));
+  return *options.template_cache / name;
+}
+
+// Builds the template once (beside it, then renamed into place: test binaries started together
+// may both build it, and one rename wins) and copies it as the cluster's data directory.
+// Returns false, having said why in commands.log, when any step fails: the caller runs initdb.
+bool EmbeddedPostgres::Impl::copy_template() const {
+  const fs::path tpl = template_path();
+  const auto run = [this](const std::vector<std::string>& argv) { return tool(argv).success(); };
+  try {
+    if (!fs::exists(tpl / "PG_VERSION")) {
+      const fs::path building =
+          tpl.string() + ".building-" + std::to_string(::getpid()) + "-" + dir.filename().string();
+      if (!run({"mkdir", "-p", options.template_cache->string()})) return false;
+      initdb_into(building);
+      if (::rename(building.c_str(), tpl.c_str()) != 0) run({"rm", "-rf", building.string()});
+    }
+    return run({"cp", "-a", tpl.string(), data_dir().string()});
+  } catch (const std::exception& e) {
+    std::ofstream(commands_log(), std::ios::app)
+        << "gauntlet: the template " << tpl.string() << " failed (" << e.what()
+        << "); running initdb instead\n";
+    return false;
+  }
+}
+
+void EmbeddedPostgres::Impl::initdb() {
+  if (options.template_cache && copy_template()) return;
+  std::error_code ec;
+  if (fs::exists(data_dir(), ec)) tool({"rm", "-rf", data_dir().string()});  // a partial copy
+  initdb_into(data_dir());
 }
 
 void EmbeddedPostgres::Impl::write_settings() const {

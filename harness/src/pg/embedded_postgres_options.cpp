@@ -63,6 +63,7 @@ void EmbeddedPostgresOptions::validate() const {
 
 EmbeddedPostgresOptions EmbeddedPostgresOptions::from_env() {
   EmbeddedPostgresOptions options;
+  options.template_cache = std::filesystem::path("/tmp/gauntlet-pg-template");
   if (const char* dir = std::getenv("GAUNTLET_PG_BINDIR"); dir != nullptr && *dir != '\0') {
     options.bin_dir = std::filesystem::path(dir);
   }
@@ -74,6 +75,14 @@ EmbeddedPostgresOptions EmbeddedPostgresOptions::from_env() {
       options.fsync = false;
     } else {
       throw ConfigError("GAUNTLET_PG_FSYNC must be on or off, got \"" + value + "\".");
+    }
+  }
+  if (const char* cache = std::getenv("GAUNTLET_PG_TEMPLATE_CACHE");
+      cache != nullptr && *cache != '\0') {
+    if (std::string(cache) == "off") {
+      options.template_cache.reset();
+    } else {
+      options.template_cache = std::filesystem::path(cache);
     }
   }
   return options;

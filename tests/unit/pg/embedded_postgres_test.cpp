@@ -191,6 +191,65 @@ TEST(EmbeddedPostgres, ADefaultClusterKeepsFsyncOnAndLeavesNothingBehind) {
   EXPECT_TRUE(eventually([&] { return all_gone(postmaster, children); }));
 }
 
+// The first cluster builds the template, the second copies it; both are whole, separate
+// clusters (a row of one is not in the other), and the cache holds one template, no leftovers.
+TEST(EmbeddedPostgres, ATemplateCacheIsBuiltOnceAndCopiedIntoSeparateClusters) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "gauntlet-tpl-XXXXXX");
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::filesystem::path cache = std::filesystem::path(pattern) / "cache";
+  ::chmod(pattern.c_str(), 0777);  // as root the cluster's tools run as postgres
+  EmbeddedPostgresOptions options;
+  options.template_cache = cache;
+  {
+    const EmbeddedPostgres first(options);
+    pqxx::connection conn(first.url());
+    pqxx::work(conn).exec0("CREATE TABLE only_in_first (x int)");
+    const EmbeddedPostgres second(options);
+    EXPECT_EQ(query_one(second.url(),
+                        "SELECT count(*) FROM pg_class WHERE relname = "
+                        "'only_in_first'"),
+              "0");
+    EXPECT_EQ(query_one(second.url(), "SELECT current_database()"), "gauntlet");
+  }
+  std::vector<std::string> entries;
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    entries.push_back(e.path().filename().string());
+  }
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].rfind("initdb-", 0), 0u) << entries[0];
+  std::filesystem::remove_all(pattern);
+}
+
+// A cache that cannot be made (a file where its directory would be) costs only time: initdb.
+TEST(EmbeddedPostgres, AnUnusableTemplateCacheFallsBackToInitdb) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "gauntlet-tpl-XXXXXX");
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::filesystem::path blocker = std::filesystem::path(pattern) / "file";
+  std::ofstream(blocker) << "not a directory";
+  EmbeddedPostgresOptions options;
+  options.template_cache = blocker / "cache";
+  {
+    const EmbeddedPostgres pg(options);
+    EXPECT_EQ(query_one(pg.url(), "SELECT current_database()"), "gauntlet");
+  }
+  std::filesystem::remove_all(pattern);
+}
+
+TEST(EmbeddedPostgres, ATemplateCacheComesFromTheEnvironmentAndCanBeTurnedOff) {
+  {
+    const ScopedEnv unset("GAUNTLET_PG_TEMPLATE_CACHE", std::nullopt);
+    EXPECT_EQ(EmbeddedPostgresOptions::from_env().template_cache,
+              std::filesystem::path("/tmp/gauntlet-pg-template"));
+  }
+  {
+    const ScopedEnv off("GAUNTLET_PG_TEMPLATE_CACHE", "off");
+    EXPECT_FALSE(EmbeddedPostgresOptions::from_env().template_cache.has_value());
+  }
+  const ScopedEnv elsewhere("GAUNTLET_PG_TEMPLATE_CACHE", "/var/tmp/pg-templates");
+  EXPECT_EQ(EmbeddedPostgresOptions::from_env().template_cache,
+            std::filesystem::path("/var/tmp/pg-templates"));
+}
+
 TEST(EmbeddedPostgres, AServerPgCtlCannotStopIsKilledWithItsChildren) {
   std::filesystem::path dir;
   pid_t postmaster = 0;

@@ -21,6 +21,11 @@ struct EmbeddedPostgresOptions {
   std::chrono::seconds start_timeout{60};  // bound on initdb and on pg_ctl start
   // Bound on each of pg_ctl stop -m fast and -m immediate; after both, the server is SIGKILLed.
   std::chrono::seconds stop_timeout{30};
+  // Where initdb's result is kept to be copied for the next cluster: initdb takes seconds, the
+  // copy a fraction, and a suite starts a cluster per test. The template is named by the initdb
+  // binary and its arguments (a PostgreSQL upgrade makes a new one); it holds no data of any run.
+  // Any failure falls back to initdb. None: initdb every time.
+  std::optional<std::filesystem::path> template_cache;
   // Extra postgresql.conf settings, e.g. {"deadlock_timeout", "100ms"}.
   std::vector<std::pair<std::string, std::string>> settings;
 
@@ -29,8 +34,10 @@ struct EmbeddedPostgresOptions {
   // [a-z0-9_.]+).
   void validate() const;
 
-  // Defaults, then GAUNTLET_PG_BINDIR (bin_dir) and GAUNTLET_PG_FSYNC (on|off) from the
-  // environment. Throws ConfigError for a GAUNTLET_PG_FSYNC that is neither.
+  // Defaults, then GAUNTLET_PG_BINDIR (bin_dir), GAUNTLET_PG_FSYNC (on|off) and
+  // GAUNTLET_PG_TEMPLATE_CACHE (a directory, default /tmp/gauntlet-pg-template, or "off") from
+  // the environment. Throws ConfigError
+  // for a GAUNTLET_PG_FSYNC that is neither.
   static EmbeddedPostgresOptions from_env();
 };
 
