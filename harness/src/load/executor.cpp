@@ -21,7 +21,10 @@ RunOutput Executor::run() {
   start_ = clock_.now();
   recorder_.emplace(RecorderOptions{.start = start_});
   start_wall_ = std::chrono::system_clock::now();
-  next_sample_ = start_;
+  // Each second's sample is taken at its end, as the most users active at once during it: taken
+  // at its start it said 0 users for the run's first second, before any had started (Locust's
+  // User Count), and missed the users of an open model between samples.
+  next_sample_ = start_ + kSampleInterval - kSampleLead;
   clock_.add_participant();
   participating_ = true;
   try {
@@ -119,7 +122,8 @@ void Executor::join_all() {
 
 void Executor::sample_if_due(Clock::time_point now) {
   if (now < next_sample_) return;
-  const std::int64_t active = active_vus_.load();
+  const std::int64_t current = active_vus_.load();
+  const std::int64_t active = std::max(current, interval_peak_vus_.exchange(current));
   recorder_->sample_active_vus(now, active);
   while (next_sample_ <= now) next_sample_ += kSampleInterval;
   if (!progress_) return;
@@ -137,8 +141,10 @@ void Executor::supervisor_sleep(Clock::time_point now, Clock::time_point t) {
 
 void Executor::change_active(std::int64_t delta) noexcept {
   const std::int64_t now_active = active_vus_.fetch_add(delta) + delta;
-  std::int64_t peak = peak_active_vus_.load();
-  while (now_active > peak && !peak_active_vus_.compare_exchange_weak(peak, now_active)) {
+  for (std::atomic<std::int64_t>* peak_of : {&peak_active_vus_, &interval_peak_vus_}) {
+    std::int64_t peak = peak_of->load();
+    while (now_active > peak && !peak_of->compare_exchange_weak(peak, now_active)) {
+    }
   }
 }
 

@@ -227,6 +227,16 @@ TEST(ClosedExecutor, SamplesActiveUsersAboutOnceASecond) {
   EXPECT_EQ(checked, 2);
 }
 
+// The first second counts the users that ran in it (it said 0: sampled before they started), and
+// an interval's sample is its peak, as Locust's User Count is the users running.
+TEST(ClosedExecutor, TheFirstSecondCountsItsUsers) {
+  FakeTimeRun run;
+  run.run(closed_plan({.vus = 2, .duration = 2s}), [](IterationContext& ctx) { work(ctx, 70ms); });
+  ASSERT_FALSE(run.metrics.series.empty());
+  EXPECT_EQ(run.metrics.series[0].second, 0);
+  EXPECT_EQ(run.metrics.series[0].active_vus, 2);
+}
+
 TEST(ClosedExecutor, RejectsAnOpenPlan) {
   FakeClock clock;
   StopSource stop;

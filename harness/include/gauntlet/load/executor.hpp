@@ -38,6 +38,8 @@ namespace gauntlet {
 inline constexpr std::chrono::nanoseconds kStopPollInterval = std::chrono::milliseconds(50);
 // Interval of the active-user samples sent to the Recorder.
 inline constexpr std::chrono::nanoseconds kSampleInterval = std::chrono::seconds(1);
+// How long before a second's end its sample of the active users is taken.
+inline constexpr std::chrono::nanoseconds kSampleLead = std::chrono::milliseconds(10);
 
 // What a run produced: the executor's own account, and every iteration's figures merged.
 struct RunOutput {
@@ -112,6 +114,7 @@ class Executor {
   std::atomic<std::int64_t> in_flight_{0};  // iterations running now
   std::atomic<std::int64_t> active_vus_{0};
   std::atomic<std::int64_t> peak_active_vus_{0};
+  std::atomic<std::int64_t> interval_peak_vus_{0};  // the most active at once since the last sample
 
  private:
   void join_threads() noexcept;
