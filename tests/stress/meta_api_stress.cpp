@@ -226,7 +226,7 @@ class MetaApiStress : public StressFixture {
     }
     for (const int code : checks.throttle_codes) {
       const std::string c = std::to_string(code);
-      p.thresholds.push_back("meta_throttled_" + c + ">=1");
+      p.thresholds.push_back("meta_throttled_" + c + ">0");
       p.thresholds.push_back("requests_during_wait_" + c + "==0");
       p.metrics.push_back({"meta_throttled_" + c, MetricKind::kFigure});
       p.metrics.push_back({"requests_during_wait_" + c, MetricKind::kFigure});
@@ -580,7 +580,9 @@ TEST_F(MetaApiStress, HonoursTheWaitOfEachThrottleCode) {
   const double scale = executor_config(platform).at("regain_scale").get<double>();
   knobs.post("/__admin/rate_limits",
              {{"regain_minute_ms", std::max<std::int64_t>(1, std::llround(60'000 * scale))}});
-  const auto hold = param("throttle_hold", {600ms, 1s, 1500ms}, 100ms, 1h);
+  // Longer than meta-publisher's least wait (1 s) plus the gap: a change held by one code's
+  // refusal is back, and refused with the next code, before that code's hold ends.
+  const auto hold = param("throttle_hold", {1200ms, 1500ms, 1500ms}, 100ms, 1h);
   const std::vector<int> codes = {4, 17, 613, 80004};
   const auto gap = 200ms;
   const auto force_each = [&] {
