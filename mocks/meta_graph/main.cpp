@@ -8,7 +8,8 @@ namespace {
 
 using namespace gauntlet::mocks;
 
-void add_meta_flags(FlagParser& flags, MetaGraphOptions& o, int& report_ms, int& window_ms) {
+void add_meta_flags(FlagParser& flags, MetaGraphOptions& o, int& report_ms, int& window_ms,
+                    int& regain_minute_ms) {
   flags.add("--report-ms", &report_ms, "how long an async insights report run takes (default 500)",
             0, 3'600'000);
   flags.add("--report-fail-rate", &o.report_fail_rate,
@@ -19,6 +20,9 @@ void add_meta_flags(FlagParser& flags, MetaGraphOptions& o, int& report_ms, int&
               o.require_token = v == "1";
             });
   flags.add("--window-ms", &window_ms, "rate-limit sliding window (default 10000)", 1, 86'400'000);
+  flags.add("--regain-minute-ms", &regain_minute_ms,
+            "length of one minute of estimated_time_to_regain_access (default 60000)", 1,
+            86'400'000);
   flags.add("--app-limit", &o.limits.app_limit, "calls per window for the whole app (#4)", 1,
             UINT32_MAX);
   flags.add("--account-limit", &o.limits.account_limit, "calls per window per ad account (#17)", 1,
@@ -41,10 +45,12 @@ int main(int argc, char** argv) {
     MetaGraphOptions options;
     int report_ms = 500;
     int window_ms = 10'000;
-    add_meta_flags(flags, options, report_ms, window_ms);
+    int regain_minute_ms = 60'000;
+    add_meta_flags(flags, options, report_ms, window_ms, regain_minute_ms);
     if (!flags.parse(argc, argv, std::cout)) return 0;
     options.report_duration = std::chrono::milliseconds(report_ms);
     options.limits.window = std::chrono::milliseconds(window_ms);
+    options.limits.regain_minute = std::chrono::milliseconds(regain_minute_ms);
     options.seed = common.seed;
     HttpServer server(common.server_options("meta-graph"), std::cout, common.log_level);
     MetaGraphService service(options, server.router(), server.metrics());

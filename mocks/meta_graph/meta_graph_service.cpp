@@ -204,12 +204,16 @@ Response MetaGraphService::error_response(const GraphError& e) {
 }
 
 void MetaGraphService::record_idempotency(const Request& req, int status, const json& result,
-                                          int code, const Headers& usage) {
+                                          int code, const Headers& usage, const json& params) {
   const std::string key = idempotency_key(req);
   if (key.empty()) return;
   const auto at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
+  json sent = params.is_object() ? params : json::object();
+  sent.erase("access_token");
+  const std::int64_t wait_ms =
+      code == 0 ? 0 : stated_wait_ms(usage, limiter_.config().regain_minute);
   std::lock_guard lock(mutex_);
   KeyUse& use = idempotency_[key];
   ++use.count;
@@ -219,7 +223,8 @@ void MetaGraphService::record_idempotency(const Request& req, int status, const 
                           {"object_id", result.is_object() ? result.value("id", "") : ""},
                           {"code", code},
                           {"at_ms", at_ms},
-                          {"wait_ms", code == 0 ? 0 : stated_wait_ms(usage)}});
+                          {"wait_ms", wait_ms},
+                          {"params", std::move(sent)}});
 }
 
 Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
@@ -228,12 +233,14 @@ Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
     int status = 200;
     int code = 0;
     json result;
+    json params;
     Response res;
     try {
-      const json params = params_of(req);
+      params = params_of(req);
       if (options_.require_token && !has_token(req, params)) {
         throw GraphError(400, 190, 0, "OAuthException", "Invalid OAuth access token.");
       }
+      fail_if_failing_object(req);
       std::string account;
       if (from == AccountFrom::kRoute) account = req.param("account");
       if (from == AccountFrom::kObjectId) account = store_.account_of(req.param("id"));
@@ -254,9 +261,19 @@ Handler MetaGraphService::graph(CallType type, AccountFrom from, Body body) {
       res = error_response(e);
     }
     for (const auto& [name, value] : usage) res.headers.set(name, value);
-    record_idempotency(req, status, result, code, usage);
+    record_idempotency(req, status, result, code, usage, params);
     return res;
   };
+}
+
+void MetaGraphService::fail_if_failing_object(const Request& req) const {
+  if (!req.params.contains("id")) return;
+  std::lock_guard lock(mutex_);
+  if (failing_objects_.contains(req.param("id"))) {
+    throw GraphError(503, 2, 0, "OAuthException",
+                     "(#2) Service temporarily unavailable (failing object " + req.param("id") +
+                         ", /__admin/failing_objects)");
+  }
 }
 
 json MetaGraphService::list(ObjectKind kind, const Request& req, const json& params,
@@ -471,6 +488,7 @@ void MetaGraphService::register_admin_routes() {
     limiter_.configure(RateLimitConfig::from_json(req.json_body(), limiter_.config()));
     return Response::json(200, limiter_.config().to_json());
   });
+  register_forced_fault_routes();
   router_.get("/__admin/objects", [this](const Request& req) {
     json out = store_.counts();
     if (auto kind = req.query_value("kind")) {
@@ -487,9 +505,65 @@ void MetaGraphService::register_admin_routes() {
   router_.del("/__admin/state", [this](const Request&) {
     store_.clear();
     limiter_.configure(limiter_.config());
+    limiter_.clear_forced();
     std::lock_guard lock(mutex_);
     idempotency_.clear();
+    failing_objects_.clear();
     return Response::json(200, {{"cleared", true}});
+  });
+}
+
+void MetaGraphService::register_forced_fault_routes() {
+  router_.get("/__admin/throttle", [this](const Request&) {
+    return Response::json(200, {{"forced", limiter_.forced(std::chrono::steady_clock::now())}});
+  });
+  router_.post("/__admin/throttle", [this](const Request& req) {
+    const json body = req.json_body();
+    if (!body.is_object()) throw HttpError(400, "the throttle body must be a JSON object");
+    const json code = body.value("code", json());
+    const json for_ms = body.value("for_ms", json());
+    if (!code.is_number_integer() || !for_ms.is_number_integer()) {
+      throw HttpError(400, "throttle.code and throttle.for_ms must be integers, got " +
+                               code.dump() + " and " + for_ms.dump());
+    }
+    std::string account = body.value("account", "");
+    if (account.rfind("act_", 0) == 0) account.erase(0, 4);
+    const auto now = std::chrono::steady_clock::now();
+    limiter_.force(account, code.get<int>(), std::chrono::milliseconds(for_ms.get<std::int64_t>()),
+                   now);
+    return Response::json(200, {{"forced", limiter_.forced(now)}});
+  });
+  router_.del("/__admin/throttle", [this](const Request&) {
+    limiter_.clear_forced();
+    return Response::json(200, {{"forced", json::array()}});
+  });
+  const auto failing = [this] {
+    std::lock_guard lock(mutex_);
+    return json{{"ids", failing_objects_}};
+  };
+  router_.get("/__admin/failing_objects",
+              [failing](const Request&) { return Response::json(200, failing()); });
+  router_.post("/__admin/failing_objects", [this, failing](const Request& req) {
+    const json body = req.json_body();
+    const json ids = body.is_object() ? body.value("ids", json()) : json();
+    if (!ids.is_array() || !std::all_of(ids.begin(), ids.end(), [](const json& id) {
+          return id.is_string() && !id.get<std::string>().empty();
+        })) {
+      throw HttpError(
+          400, "failing_objects.ids must be an array of object id strings, got " + ids.dump());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (const json& id : ids) failing_objects_.insert(id.get<std::string>());
+    }
+    return Response::json(200, failing());
+  });
+  router_.del("/__admin/failing_objects", [this, failing](const Request&) {
+    {
+      std::lock_guard lock(mutex_);
+      failing_objects_.clear();
+    }
+    return Response::json(200, failing());
   });
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ class MetaGraphService {
   void register_object_routes();
   void register_insights_routes();
   void register_admin_routes();
+  void register_forced_fault_routes();  // /__admin/throttle and /__admin/failing_objects
   // Wraps a Graph handler: params, token check, rate limit, usage headers, idempotency log,
   // GraphError -> Meta's envelope.
   Handler graph(CallType type, AccountFrom from, Body body);
@@ -56,8 +58,12 @@ class MetaGraphService {
   // `code` is the Graph error code of a refusal (0 for a success); `usage` the headers sent, whose
   // stated wait a throttled record keeps (wait_ms), so a checker can tell whether a client
   // called again before it was told it might.
+  // `params` are what the call carried (access_token left out), so a checker can see what was
+  // applied (e.g. each daily_budget step).
   void record_idempotency(const Request& req, int status, const nlohmann::json& result, int code,
-                          const Headers& usage);
+                          const Headers& usage, const nlohmann::json& params);
+  // Throws the transient #2 (HTTP 503) when the call names an object of failing_objects_.
+  void fail_if_failing_object(const Request& req) const;
 
   nlohmann::json list(ObjectKind kind, const Request& req, const nlohmann::json& params,
                       const std::string& account, const std::string& parent) const;
@@ -77,15 +83,18 @@ class MetaGraphService {
   GraphStore store_;
   GraphRateLimiter limiter_;
 
-  mutable std::mutex mutex_;  // guards rng_ and idempotency_
+  mutable std::mutex mutex_;  // guards rng_, idempotency_ and failing_objects_
   std::mt19937_64 rng_;
   struct KeyUse {
     std::uint64_t count = 0;
-    // {"method","path","status","object_id","code","at_ms","wait_ms"}: at_ms is when the answer
-    // was made (Unix ms), wait_ms what its usage headers told the caller to wait (refusals only).
+    // {"method","path","status","object_id","code","at_ms","wait_ms","params"}: at_ms is when the
+    // answer was made (Unix ms), wait_ms what its usage headers told the caller to wait (refusals
+    // only).
     std::vector<nlohmann::json> requests;
   };
   std::map<std::string, KeyUse> idempotency_;
+  // Object ids whose every call answers #2 (HTTP 503): a test's "Meta keeps failing this ad".
+  std::set<std::string> failing_objects_;
 };
 
 }  // namespace gauntlet::mocks

@@ -44,9 +44,11 @@ bool is_throttle_code(int code) noexcept {
 }
 
 std::chrono::milliseconds throttle_wait(const Headers& headers, const ThrottlePolicy& policy) {
-  const double estimate_ms =
-      std::max(buc_minutes(headers) * 60'000.0, account_reset_seconds(headers) * 1000.0);
-  const auto scaled = std::chrono::milliseconds(std::llround(estimate_ms * policy.regain_scale));
+  // Only the minutes are scaled: the mock's windows are seconds long but it counts regain time in
+  // whole (scaled) minutes; reset_time_duration is already in real seconds.
+  const double estimate_ms = std::max(buc_minutes(headers) * 60'000.0 * policy.regain_scale,
+                                      account_reset_seconds(headers) * 1000.0);
+  const auto scaled = std::chrono::milliseconds(std::llround(std::ceil(estimate_ms)));
   return std::clamp(scaled, policy.min_wait, std::max(policy.min_wait, policy.max_wait));
 }
 

@@ -22,8 +22,9 @@ enum class MetaOutcomeKind {
 struct ThrottlePolicy {
   std::chrono::milliseconds min_wait{1000};  // floor: also used when Meta gives no estimate
   std::chrono::milliseconds max_wait{3'600'000};
-  // Multiplies Meta's estimates (the meta-graph mock works in scaled-down windows but reports
-  // whole minutes; tests use a small scale). (0, 1].
+  // Multiplies Meta's estimated_time_to_regain_access (the meta-graph mock works in scaled-down
+  // windows and counts regain time in minutes of its --regain-minute-ms; the platform gives both
+  // the same scale). reset_time_duration, in seconds, is not scaled. (0, 1].
   double regain_scale = 1.0;
 };
 
@@ -39,9 +40,9 @@ struct MetaOutcome {
 
 bool is_throttle_code(int code) noexcept;
 
-// The wait Meta asks for in the usage headers (the largest estimate across use-case entries and
-// the account header), scaled and clamped to [min_wait, max_wait]. Unparseable headers count
-// as no estimate.
+// The wait Meta asks for in the usage headers (the largest estimate across use-case entries,
+// scaled, and the account header), rounded up to the ms and clamped to [min_wait, max_wait].
+// Unparseable headers count as no estimate.
 std::chrono::milliseconds throttle_wait(const Headers& headers, const ThrottlePolicy& policy);
 
 MetaOutcome classify_meta_response(int http_status, const Headers& headers, const std::string& body,

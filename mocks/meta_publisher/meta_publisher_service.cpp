@@ -43,6 +43,7 @@ Response MetaPublisherService::status(const Request& req) {
 
 nlohmann::json MetaPublisherService::stats() {
   nlohmann::json out = {{"workers", executor_ ? executor_->options().workers : 0}};
+  if (executor_) out["executor"] = executor_->options().to_json();
   try {
     out["changes"] = store_.counts();
   } catch (const std::exception& e) {

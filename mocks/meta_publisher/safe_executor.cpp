@@ -77,6 +77,21 @@ void SafeExecutorOptions::validate() const {
   problems.throw_if_any();
 }
 
+json SafeExecutorOptions::to_json() const {
+  return {{"max_attempts", max_attempts},
+          {"retry_base_ms", retry_base.count()},
+          {"retry_cap_ms", retry_cap.count()},
+          {"jitter_ms", jitter.count()},
+          {"poll_ms", poll_interval.count()},
+          {"rate_per_s", rate_per_s},
+          {"burst", burst},
+          {"budget_step_cap", budget_step_cap},
+          {"budget_fuzz", budget_fuzz},
+          {"budget_step_interval_ms", budget_step_interval.count()},
+          {"throttle_min_wait_ms", throttle.min_wait.count()},
+          {"regain_scale", throttle.regain_scale}};
+}
+
 struct SafeExecutor::Worker {
   std::string id;
   HttpClient client;

@@ -43,6 +43,10 @@ struct SafeExecutorOptions {
 
   // Throws ConfigError listing every bad field.
   void validate() const;
+  // The knobs a checker bounds its figures with (/__admin/stats' meta_publisher.executor):
+  // max_attempts, retry_base_ms, retry_cap_ms, jitter_ms, poll_ms, rate_per_s, burst,
+  // budget_step_cap, budget_fuzz, budget_step_interval_ms, throttle_min_wait_ms, regain_scale.
+  nlohmann::json to_json() const;
 };
 
 class SafeExecutor {

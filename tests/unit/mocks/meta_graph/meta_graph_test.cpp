@@ -195,6 +195,83 @@ TEST(StatedWait, IsTheLargestOfTheAccountResetAndTheUseCaseRegainTimes) {
   EXPECT_EQ(stated_wait_ms({{"X-Ad-Account-Usage", "not json"}}), 0);
 }
 
+// The regain estimate counts in the mock's (scaled) minute, stays an integer as Meta sends it,
+// and the idempotency record's stated wait is in that minute too.
+TEST_F(MetaGraphTest, RegainTimeCountsInTheConfiguredMinute) {
+  limits({{"ads_management_limit", 1}, {"window_ms", 1500}, {"regain_minute_ms", 600}});
+  const Headers key{{"Idempotency-Key", "pub-r"}};
+  ASSERT_EQ(call("GET", "/v19.0/act_8/campaigns", "", key).status, 200);
+  const Response refused = call("GET", "/v19.0/act_8/campaigns", "", key);
+  ASSERT_EQ(error_of(refused)["code"], 80004);
+  const json buc = json::parse(refused.headers.get("X-Business-Use-Case-Usage"));
+  EXPECT_TRUE(buc["8"][0]["estimated_time_to_regain_access"].is_number_integer());
+  EXPECT_EQ(buc["8"][0]["estimated_time_to_regain_access"], 3);  // ceil(1500 ms / 600 ms)
+  const json reqs =
+      json::parse(call("GET", "/__admin/idempotency").body)["keys"]["pub-r"]["requests"];
+  EXPECT_EQ(reqs[1]["wait_ms"], 1800);
+  EXPECT_EQ(json::parse(call("GET", "/__admin/rate_limits").body)["regain_minute_ms"], 600);
+  EXPECT_EQ(call("POST", "/__admin/rate_limits", R"({"regain_minute_ms":0})").status, 400);
+}
+
+// A forced throttle refuses one account's calls (the app's for #4) with its code, before any
+// window, and states the time it has left; the idempotency record keeps that wait.
+TEST_F(MetaGraphTest, AForcedThrottleRefusesWithItsCodeAndStatesItsTimeLeft) {
+  limits({{"regain_minute_ms", 1000}});
+  for (const int code : {17, 613, 80000, 80004}) {
+    const Response set = call("POST", "/__admin/throttle",
+                              json{{"account", "act_9"}, {"code", code}, {"for_ms", 2500}}.dump());
+    ASSERT_EQ(set.status, 200) << set.body;
+    const Headers key{{"Idempotency-Key", "k" + std::to_string(code)}};
+    const Response r =
+        call("POST", "/v19.0/act_9/campaigns", "name=a&objective=OUTCOME_SALES", key);
+    EXPECT_EQ(error_of(r)["code"], code);
+    EXPECT_EQ(error_of(r)["is_transient"], true);
+    const json buc = json::parse(r.headers.get("X-Business-Use-Case-Usage"));
+    EXPECT_EQ(buc["9"][0]["estimated_time_to_regain_access"], 3) << code;  // ceil(2.5 s / 1 s)
+    const json account = json::parse(r.headers.get("X-Ad-Account-Usage"));
+    EXPECT_EQ(account["reset_time_duration"], code == 17 ? 3 : 0) << code;
+    const json log = json::parse(call("GET", "/__admin/idempotency").body);
+    EXPECT_EQ(log["keys"][key.get("Idempotency-Key")]["requests"][0]["wait_ms"], 3000);
+    EXPECT_EQ(call("GET", "/v19.0/act_10/campaigns").status, 200);  // another account is free
+  }
+  ASSERT_EQ(call("POST", "/__admin/throttle", R"({"code":4,"for_ms":60000})").status, 200);
+  EXPECT_EQ(error_of(call("GET", "/v19.0/act_10/campaigns"))["code"], 4);
+  EXPECT_EQ(json::parse(call("GET", "/__admin/throttle").body)["forced"].size(), 2U);
+  ASSERT_EQ(call("DELETE", "/__admin/throttle").status, 200);
+  EXPECT_EQ(call("GET", "/v19.0/act_9/campaigns").status, 200);
+}
+
+TEST_F(MetaGraphTest, AForcedThrottleIsValidatedNamingTheField) {
+  const Response bad = call("POST", "/__admin/throttle", R"({"code":100,"for_ms":0})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body,
+              HasSubstr("throttle.code must be one of 4, 17, 613, 80000, 80004, got 100"));
+  EXPECT_THAT(bad.body, HasSubstr("throttle.for_ms must be an integer >= 1, got 0"));
+  EXPECT_THAT(call("POST", "/__admin/throttle", R"({"code":613,"for_ms":10})").body,
+              HasSubstr("throttle.account is required for code 613"));
+}
+
+// A failing object answers every call with the transient #2 (503), recorded in the idempotency
+// log with what the call carried; other objects are untouched.
+TEST_F(MetaGraphTest, AFailingObjectAnswersEveryCallWithATransientError) {
+  const std::string ok = create_campaign("1", "ok");
+  const std::string failing = create_campaign("1", "failing");
+  ASSERT_EQ(call("POST", "/__admin/failing_objects", json{{"ids", {failing}}}.dump()).status, 200);
+  const Headers key{{"Idempotency-Key", "f1"}};
+  const Response r = call("POST", "/v19.0/" + failing, "daily_budget=6000&access_token=t", key);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(error_of(r)["code"], 2);
+  EXPECT_EQ(error_of(r)["is_transient"], true);
+  EXPECT_EQ(call("POST", "/v19.0/" + ok, "daily_budget=6000").status, 200);
+  const json rec =
+      json::parse(call("GET", "/__admin/idempotency").body)["keys"]["f1"]["requests"][0];
+  EXPECT_EQ(rec["code"], 2);
+  EXPECT_EQ(rec["params"], (json{{"daily_budget", "6000"}}));  // the token is left out
+  EXPECT_EQ(call("POST", "/__admin/failing_objects", R"({"ids":[1]})").status, 400);
+  ASSERT_EQ(call("DELETE", "/__admin/failing_objects").status, 200);
+  EXPECT_EQ(call("POST", "/v19.0/" + failing, "daily_budget=6000").status, 200);
+}
+
 TEST_F(MetaGraphTest, ChildrenMustBelongToTheAccount) {
   const std::string campaign = create_campaign("1", "c");
   const Response set = call("POST", "/v19.0/act_1/adsets", "name=s&campaign_id=" + campaign);

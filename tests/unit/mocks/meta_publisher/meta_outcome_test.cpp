@@ -55,6 +55,14 @@ TEST(MetaOutcome, AccountResetDurationCountsToo) {
   EXPECT_EQ(throttle_wait(h, policy), 7s);
 }
 
+// The scale is for the mock's scaled minutes only: reset_time_duration is real seconds.
+TEST(MetaOutcome, AccountResetDurationIsNotScaled) {
+  const ThrottlePolicy scaled{.min_wait = 10ms, .max_wait = 1h, .regain_scale = 0.01};
+  Headers h = buc(1);
+  h.set("X-Ad-Account-Usage", R"({"acc_id_util_pct":100,"reset_time_duration":2})");
+  EXPECT_EQ(throttle_wait(h, scaled), 2s);
+}
+
 TEST(MetaOutcome, SuccessTransientAndPermanentAreToldApart) {
   const ThrottlePolicy policy;
   EXPECT_EQ(classify_meta_response(200, {}, R"({"success":true})", policy).kind,
