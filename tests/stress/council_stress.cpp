@@ -20,11 +20,11 @@
 #include "fixtures/checkers/integrity_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -113,35 +113,31 @@ class CouncilStress : public StressFixture {
     return observed;
   }
 
+  // The run's campaign, ledger and clients; its integrity is the campaign's blueprints, one
+  // row each, against the ledger.
+  static FlowRunOptions flow_options(const CouncilSize& s, const TestCampaign& campaign) {
+    return {.vus = s.vus,
+            .client = {.timeout = 30s},
+            .ledger_entries = static_cast<std::size_t>(s.councils) + 16,
+            .campaign = campaign};
+  }
+
   // `on_stored` is told when each council's blueprint was acknowledged (a fault's recovery).
-  RunResult run_flow(const Plan& p, const CouncilSize& s, const TestCampaign& campaign,
-                     const std::function<void()>& during = {}, RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {},
+  RunResult run_flow(FlowRun& flow, const Plan& p, RunOptions options = {},
                      const std::function<void()>& on_stored = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    Ledger ledger(campaign.tag, static_cast<std::size_t>(s.councils) + 16);
-    VuClients clients(s.vus, "", {.timeout = 30s});
-    const std::string titan = platform.url(Service::kTitanCore);
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures = integrity_figures(
-          check_integrity(ledger.entries(), read_blueprints(platform.database_url(), campaign.id)));
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    if (during) fault = std::jthread(during);
+    const std::string titan = flow.platform().url(Service::kTitanCore);
+    flow.set_integrity([&flow] {
+      return integrity_figures(
+          check_integrity(flow.ledger().entries(),
+                          read_blueprints(flow.platform().database_url(), flow.campaign().id)));
+    });
     return run(
         p,
         [&](IterationContext& ctx) {
-          council(ctx, clients.of(ctx), titan, campaign.id, ledger);
+          council(ctx, flow.client(ctx), titan, flow.campaign().id, flow.ledger());
           if (on_stored) on_stored();
         },
-        options);
+        flow.arm(std::move(options)));
   }
 
   static void council(IterationContext& ctx, Client& client, const std::string& titan,
@@ -176,12 +172,12 @@ TEST_F(CouncilStress, ReturnsCompleteVerdictsUnderConcurrency) {
   const CouncilSize s = size();
   const TestCampaign campaign =
       create_test_campaign(PlatformEnvironment::platform(), make_run_tag());
-  run_flow(plan("council", ClosedModel{.vus = s.vus, .iterations = s.councils},
-                {"error_rate<1%", "council: p(95)<2s", "malformed_verdicts==0",
-                 "stage.director: p(95)<500ms", "stage.oracle: p(95)<500ms",
-                 "stage.council_of_titans: p(95)<500ms", "stage.veo_director: p(95)<500ms",
-                 "stage.pipeline: p(95)<500ms"}),
-           s, campaign);
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s, campaign));
+  run_flow(flow, plan("council", ClosedModel{.vus = s.vus, .iterations = s.councils},
+                      {"error_rate<1%", "council: p(95)<2s", "malformed_verdicts==0",
+                       "stage.director: p(95)<500ms", "stage.oracle: p(95)<500ms",
+                       "stage.council_of_titans: p(95)<500ms", "stage.veo_director: p(95)<500ms",
+                       "stage.pipeline: p(95)<500ms"}));
 }
 
 // titan-core's database calls slowed: the test holds its own campaign's row lock (FOR UPDATE)
@@ -230,17 +226,17 @@ TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
   p.metrics.push_back({"council_recovery_s", MetricKind::kFigure});
   RunOptions options;
   options.label = "slow_database";
-  run_flow(
-      p, s, campaign, slow_database, options,
-      [&] {
-        std::vector<Figure> out;
-        if (recovered_at.load() != 0) {
-          out.push_back(
-              {"council_recovery_s", static_cast<double>(recovered_at - released_at) / 1e9, {}});
-        }
-        return out;
-      },
-      on_stored);
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.during(slow_database);
+  flow.check([&] {
+    std::vector<Figure> out;
+    if (recovered_at.load() != 0) {
+      out.push_back(
+          {"council_recovery_s", static_cast<double>(recovered_at - released_at) / 1e9, {}});
+    }
+    return out;
+  });
+  run_flow(flow, p, options, on_stored);
 }
 
 }  // namespace

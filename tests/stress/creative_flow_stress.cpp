@@ -14,13 +14,11 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
-#include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -60,41 +58,24 @@ class CreativeFlowStress : public StressFixture {
     return p;
   }
 
-  // Runs the flow with `during` started on a thread of its own once the load is under way (a
-  // fault), then checks integrity and the servers. Returns the result.
-  RunResult run_flow(const Plan& p, FlowSize s, const std::function<void()>& during = {},
-                     RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
-    const TestCampaign campaign = create_test_campaign(platform, tag);
-    Ledger ledger(tag, static_cast<std::size_t>(s.flows) * 2);
-    VuClients clients(s.vus, platform.seed().authorization());
-    ServerGates gates(platform);
-    const std::string gateway = platform.url(Service::kGateway);
+  // The run's tag, campaign, ledger and clients (fixtures/flow_run.hpp).
+  FlowRunOptions flow_options(FlowSize s) const {
+    return {.vus = s.vus,
+            .authorization = PlatformEnvironment::platform().seed().authorization(),
+            .ledger_entries = static_cast<std::size_t>(s.flows) * 2};
+  }
+
+  // Runs the flow; the fault, the extra checks and any wrong state are the FlowRun's.
+  RunResult run_flow(FlowRun& run_of, const Plan& p, RunOptions options = {}) {
+    const std::string gateway = run_of.platform().url(Service::kGateway);
     const auto timeout = render_timeout();
-    options.after_load = [&] {
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    std::jthread fault;
-    if (during) fault = std::jthread([&] { during(); });
-    const auto scenario = [&](IterationContext& ctx) {
-      flow(ctx, clients.of(ctx), gateway, campaign, ledger, tag, timeout);
-    };
-    if (!during) return run(p, scenario, options);
-    // The fault thread must have ended before the checks read the platform.
-    const auto checks = options.after_load;
-    options.after_load = [&fault, checks] {
-      if (fault.joinable()) fault.join();
-      return checks();
-    };
-    return run(p, scenario, options);
+    return run(
+        p,
+        [&](IterationContext& ctx) {
+          flow(ctx, run_of.client(ctx), gateway, run_of.campaign(), run_of.ledger(), run_of.tag(),
+               timeout);
+        },
+        run_of.arm(std::move(options)));
   }
 
   static void flow(IterationContext& ctx, Client& client, const std::string& gateway,
@@ -182,9 +163,10 @@ class CreativeFlowStress : public StressFixture {
 
 TEST_F(CreativeFlowStress, HoldsLatencyAndLosesNothing) {
   const FlowSize s = size();
-  run_flow(plan("creative", s,
-                {"p(95)<30s", "error_rate<1%", "council: p(95)<5s", "render_wait: p(95)<20s"}),
-           s);
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s));
+  run_flow(flow,
+           plan("creative", s,
+                {"p(95)<30s", "error_rate<1%", "council: p(95)<5s", "render_wait: p(95)<20s"}));
 }
 
 // video-agent SIGKILLed while renders are in flight: the supervisor restarts it, the jobs it had
@@ -209,11 +191,14 @@ TEST_F(CreativeFlowStress, FailureVideoAgentKilledMidRunLosesNoRender) {
   // time is a figure of its own (missing, and so failing, when it never came back).
   Plan p = plan("creative-video-agent-killed", s, {"error_rate<50%", "video_agent_restart_s<30"});
   p.metrics.push_back({"video_agent_restart_s", MetricKind::kFigure});
-  run_flow(p, s, kill_and_wait, options, [&] {
+  FlowRun flow(platform, flow_options(s));
+  flow.during(kill_and_wait);
+  flow.check([&] {
     std::vector<Figure> out;
     if (restart_s) out.push_back({"video_agent_restart_s", *restart_s, {}});
     return out;
   });
+  run_flow(flow, p, options);
 }
 
 // titan-core answers 30% of calls with 503 for the whole run. The gateway retries each call (3
@@ -230,7 +215,8 @@ TEST_F(CreativeFlowStress, FailureTitanCoreFailing30PercentIsRetriedAndLosesNoth
   ASSERT_EQ(set.status, 200) << set.body;
   RunOptions options;
   options.label = "titan_core_30pct";
-  run_flow(plan("creative-titan-core-failing", s, {"success_rate>0"}), s, {}, options);
+  FlowRun flow(platform, flow_options(s));
+  run_flow(flow, plan("creative-titan-core-failing", s, {"success_rate>0"}), options);
 }
 
 }  // namespace

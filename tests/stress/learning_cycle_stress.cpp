@@ -33,14 +33,12 @@
 
 #include "fixtures/checkers/cycle_steps.hpp"
 #include "fixtures/checkers/ledger.hpp"
-#include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/outcome_log.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -165,51 +163,31 @@ class LearningCycleStress : public StressFixture {
     return p;
   }
 
-  // Runs the flow with `during` on a thread of its own from the start of the load (a fault),
-  // then drains and checks integrity, the cycles' steps and the servers.
-  RunResult run_flow(const Plan& p, const LearningSize& s, RetryPolicy retry,
-                     const std::function<void(const std::string& tag)>& during = {},
-                     RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
-    const TestCampaign campaign = create_test_campaign(platform, tag);
-    Ledger ledger(tag, 20'000);
-    VuClients clients(s.cycle_vus + s.traffic_vus, platform.seed().authorization());
-    ServerGates gates(platform);
+  static FlowRunOptions flow_options(const LearningSize& s) {
+    return {.vus = s.cycle_vus + s.traffic_vus,
+            .authorization = PlatformEnvironment::platform().seed().authorization(),
+            .ledger_entries = 20'000};
+  }
+
+  // Runs the flow, then drains and checks integrity, the cycles' steps and the servers.
+  RunResult run_flow(FlowRun& flow, const Plan& p, const LearningSize& s, RetryPolicy retry,
+                     RunOptions options = {}) {
+    const Platform& platform = flow.platform();
     const std::string gateway = platform.url(Service::kGateway);
-    options.after_load = [&] {
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      {
-        pqxx::connection conn(platform.database_url());  // closed before the gates' sample
-        figures.push_back(figure_of("cycle_steps_out_of_order",
-                                    cycle_step_violations(read_cycle_steps(conn, tag))));
-      }
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    std::jthread fault;
-    if (during) fault = std::jthread([&] { during(tag); });
+    flow.check([&] {
+      pqxx::connection conn(platform.database_url());  // closed before the gates' sample
+      return std::vector<Figure>{figure_of(
+          "cycle_steps_out_of_order", cycle_step_violations(read_cycle_steps(conn, flow.tag())))};
+    });
     const auto scenario = [&](IterationContext& ctx) {
-      Client& client = clients.of(ctx);
+      Client& client = flow.client(ctx);
       if (ctx.vu_id() < s.cycle_vus) {
-        cycle_flow(ctx, client, gateway, tag, ledger, retry);
+        cycle_flow(ctx, client, gateway, flow.tag(), flow.ledger(), retry);
       } else {
-        traffic_flow(ctx, client, gateway, campaign, tag, ledger, retry);
+        traffic_flow(ctx, client, gateway, flow.campaign(), flow.tag(), flow.ledger(), retry);
       }
     };
-    if (during) {
-      const auto checks = options.after_load;  // the fault thread ends before the checks read
-      options.after_load = [&fault, checks] {
-        if (fault.joinable()) fault.join();
-        return checks();
-      };
-    }
-    return run(p, scenario, options);
+    return run(p, scenario, flow.arm(std::move(options)));
   }
 
   OutcomeLog outcomes_;
@@ -358,7 +336,9 @@ class LearningCycleStress : public StressFixture {
 
 TEST_F(LearningCycleStress, EveryCycleRunsItsSevenStepsOnceInOrderUnderTraffic) {
   const LearningSize s = size();
-  run_flow(plan("learning-cycle", s,
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s));
+  run_flow(flow,
+           plan("learning-cycle", s,
                 {"error_rate<1%", "cycle: p(95)<20s", "cycle_run: p(95)<5s", "predict: p(95)<500ms",
                  "feedback: p(95)<500ms", "retried_attempts==0"}),
            s, RetryPolicy{});
@@ -382,7 +362,9 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   std::int64_t terminated = 0;
   std::int64_t mid_cycle = 0;
   SteadyTime load_end{};
-  const auto terminate = [&](const std::string& tag) {
+  FlowRun flow(platform, flow_options(s));
+  const auto terminate = [&] {
+    const std::string& tag = flow.tag();
     const SteadyTime start = std::chrono::steady_clock::now();
     pqxx::connection conn(platform.database_url());
     for (std::int64_t k = 1; k <= kills; ++k) {
@@ -416,7 +398,8 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   for (const char* f : {"db_backends_terminated", "db_terminations_mid_cycle", "db_recovery_s"}) {
     p.metrics.push_back({f, MetricKind::kFigure});
   }
-  run_flow(p, s, RetryPolicy{.retry_failures = true}, terminate, options, [&] {
+  flow.during(terminate);
+  flow.check([&] {
     std::vector<Figure> out{{"db_backends_terminated", static_cast<double>(terminated), {}},
                             {"db_terminations_mid_cycle", static_cast<double>(mid_cycle), {}}};
     const auto outcomes = outcomes_.sorted();
@@ -429,6 +412,7 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
     if (!killed_at.empty() && worst) out.push_back({"db_recovery_s", *worst, {}});
     return out;
   });
+  run_flow(flow, p, s, RetryPolicy{.retry_failures = true}, options);
 }
 
 }  // namespace

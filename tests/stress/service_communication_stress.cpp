@@ -27,11 +27,10 @@
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/service_logs.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
@@ -331,6 +330,7 @@ struct MixHooks {
   std::function<void(Mix&)> before;
   std::function<void(Mix&)> during;
   std::function<std::vector<Figure>(Mix&)> figures;
+  std::function<void(Mix&)> inject;   // a wrong state fed to the checkers after the load
   std::int64_t request_id_every = 0;  // every n-th iteration sends its own X-Request-Id; 0: none
 };
 
@@ -355,30 +355,18 @@ class ServiceCommunicationStress : public StressFixture {
   }
 
   RunResult run_mix(const Plan& p, MixSize s, const MixHooks& hooks, RunOptions options = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
-    const TestCampaign campaign = create_test_campaign(platform, tag);
-    Ledger ledger(tag, 4096);
-    VuClients clients(s.vus, platform.seed().authorization());
-    Mix mix(platform, campaign, ledger, tag, s.vus, s.write_every, s.ad_changes_per_s,
-            hooks.request_id_every);
+    FlowRun flow(
+        PlatformEnvironment::platform(),
+        {.vus = s.vus, .authorization = PlatformEnvironment::platform().seed().authorization()});
+    Mix mix(flow.platform(), flow.campaign(), flow.ledger(), flow.tag(), s.vus, s.write_every,
+            s.ad_changes_per_s, hooks.request_id_every);
     if (hooks.before) hooks.before(mix);
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      // The fault thread must have ended (every knob back, every process resumed) first.
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      if (hooks.figures) {
-        for (Figure& f : hooks.figures(mix)) figures.push_back(std::move(f));
-      }
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      return figures;
-    };
-    if (hooks.during) fault = std::jthread([&] { hooks.during(mix); });
+    if (hooks.during) flow.during([&] { hooks.during(mix); });
+    if (hooks.inject) flow.inject([&] { hooks.inject(mix); });
+    if (hooks.figures) flow.check([&] { return hooks.figures(mix); });
     return run(
-        p, [&](IterationContext& ctx) { mix.iteration(ctx, clients.of(ctx)); }, options);
+        p, [&](IterationContext& ctx) { mix.iteration(ctx, flow.client(ctx)); },
+        flow.arm(std::move(options)));
   }
 };
 

@@ -76,6 +76,16 @@ TEST_F(StressFixtureTest, AttachedFiguresAreJudgedAndReported) {
   EXPECT_EQ(on_disk.metrics.figures[0].examples.front(), "order-7");
 }
 
+TEST_F(StressFixtureTest, AResultsSubdirKeepsARedSelfTestOutOfTheResultsDirectory) {
+  RunOptions options;
+  options.expect_thresholds = false;
+  options.results_subdir = "selftest";
+  options.after_load = [] { return std::vector<Figure>{{"lost", 1, {}}}; };
+  const RunResult r = run(ledger_plan(), scenario, options);
+  EXPECT_TRUE(std::filesystem::exists(result_file_path(r.name, results_dir() / "selftest")));
+  EXPECT_FALSE(std::filesystem::exists(result_file_path(r.name, results_dir())));
+}
+
 TEST_F(StressFixtureTest, ACheckThatThrowsLeavesAnIncompleteResultWhoseFiguresFail) {
   RunOptions options;
   options.expect_thresholds = false;
