@@ -35,11 +35,11 @@
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
-#include "fixtures/outcome_log.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/test_campaign.hpp"
+#include "gauntlet/faults/recovery_time.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
 
@@ -358,6 +358,7 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
   const LearningSize s = size();
   const std::int64_t kills = param("db_kills", {2, 2, 2}, 1, 2);
+  using SteadyTime = std::chrono::steady_clock::time_point;
   std::vector<SteadyTime> killed_at;
   std::int64_t terminated = 0;
   std::int64_t mid_cycle = 0;
@@ -402,14 +403,14 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   flow.check([&] {
     std::vector<Figure> out{{"db_backends_terminated", static_cast<double>(terminated), {}},
                             {"db_terminations_mid_cycle", static_cast<double>(mid_cycle), {}}};
-    const auto outcomes = outcomes_.sorted();
-    std::optional<double> worst = 0.0;
-    for (std::size_t k = 0; k < killed_at.size() && worst; ++k) {
+    // Each termination's recovery (faults/recovery_time.hpp), until the next one; the slower.
+    const std::vector<Outcome> outcomes = outcomes_.sorted();
+    std::vector<Recovery> recoveries;
+    for (std::size_t k = 0; k < killed_at.size(); ++k) {
       const SteadyTime until = k + 1 < killed_at.size() ? killed_at[k + 1] : load_end;
-      const auto r = recovery_seconds(outcomes, killed_at[k], until);
-      worst = r ? std::optional(std::max(*worst, *r)) : std::nullopt;
+      recoveries.push_back(recovery_after(outcomes, killed_at[k], until));
     }
-    if (!killed_at.empty() && worst) out.push_back({"db_recovery_s", *worst, {}});
+    if (!killed_at.empty()) out.push_back(recovery_figure("db_recovery_s", slowest(recoveries)));
     return out;
   });
   run_flow(flow, p, s, RetryPolicy{.retry_failures = true}, options);
