@@ -32,6 +32,7 @@
 
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -452,6 +453,27 @@ TEST_F(BudgetFlowStress, FailureMetaThrottlingIsWaitedOutAndLosesNothing) {
   FlowRun run_of(platform, flow_options(s));
   run_of.during(throttle);
   run_flow(run_of, p, s, options, lift_and_drain);
+}
+
+// Self-test: the history row of one applied budget change the run requested deleted after the
+// load (Meta applied it; the audit trail no longer says so) must turn the run red on
+// audit_gaps == 1.
+TEST_F(BudgetFlowStress, SelftestMissingHistoryRowTurnsTheRunRed) {
+  const FlowSize s{.vus = 2, .duration = 3s, .think = 100ms, .portfolios = 1};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRun run_of(platform, flow_options(s));
+  run_of.inject([&] {
+    corrupt_one_row(platform.database_url(), "an applied change's history row deleted",
+                    "DELETE FROM ad_change_history WHERE id = (SELECT h.id FROM "
+                    "ad_change_history h JOIN campaigns c ON c.id = h.campaign_id WHERE "
+                    "left(c.name, length('gauntlet ' || $1 || '-c')) = 'gauntlet ' || $1 || '-c' "
+                    "AND h.payload->>'parent_change_id' IS NULL ORDER BY h.id LIMIT 1) "
+                    "RETURNING change_id::text",
+                    run_of.tag());
+  });
+  const RunResult r =
+      run_flow(run_of, plan("budget-selftest-audit-gap", s, {}), s, red_run_options("audit_gap"));
+  expect_red_on(r, "audit_gaps", 1);
 }
 
 }  // namespace

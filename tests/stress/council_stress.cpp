@@ -18,6 +18,7 @@
 
 #include "fixtures/checkers/integrity_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -234,6 +235,25 @@ TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
     return out;
   });
   run_flow(flow, p, options, &outcomes);
+}
+
+// Self-test: one of the run's acknowledged blueprints deleted after the load must turn the run
+// red on lost == 1.
+TEST_F(CouncilStress, SelftestLostBlueprintTurnsTheRunRed) {
+  const CouncilSize s{.vus = 2, .councils = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged blueprint deleted",
+                    "DELETE FROM blueprints WHERE id = (SELECT id FROM blueprints WHERE "
+                    "campaign_id = $1::bigint ORDER BY id LIMIT 1) RETURNING id::text",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r =
+      run_flow(flow, plan("council-selftest-lost", ClosedModel{.vus = 2, .iterations = 2}, {}),
+               red_run_options("lost_blueprint"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -217,6 +218,29 @@ TEST_F(CreativeFlowStress, FailureTitanCoreFailing30PercentIsRetriedAndLosesNoth
   options.label = "titan_core_30pct";
   FlowRun flow(platform, flow_options(s));
   run_flow(flow, plan("creative-titan-core-failing", s, {"success_rate>0"}), options);
+}
+
+// Self-test: one of the run's render jobs set back to 'running' after the load (its heartbeat an
+// hour ahead, so no reaper takes it) must turn the run red on stuck == 1: a job the platform
+// leaves unfinished is found, whatever the rest of the flow did.
+TEST_F(CreativeFlowStress, SelftestStuckRenderJobTurnsTheRunRed) {
+  const FlowSize s{.vus = 1, .flows = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRunOptions o = flow_options(s);
+  o.drain_bound = 3s;  // the stuck job waits the whole drain out
+  FlowRun flow(platform, o);
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "a render job set back to running",
+                    "UPDATE render_jobs SET status = 'running', locked_by = 'gauntlet-selftest', "
+                    "heartbeat_at = now() + interval '1 hour', finished_at = NULL WHERE id = "
+                    "(SELECT j.id FROM render_jobs j JOIN blueprints b ON b.id = j.blueprint_id "
+                    "WHERE b.campaign_id = $1::bigint AND j.status = 'succeeded' ORDER BY j.id "
+                    "LIMIT 1) RETURNING id::text",
+                    std::to_string(flow.campaign().id));
+  });
+  const RunResult r =
+      run_flow(flow, plan("creative-selftest-stuck", s, {}), red_run_options("stuck_render_job"));
+  expect_red_on(r, "stuck", 1);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/posterior_check.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -371,6 +372,28 @@ TEST_F(FeedbackLoopStress, FailureGatewayKilledMidDeliveryAppliesEachOnce) {
   flow.during(emit_and_kill);
   flow.check_first(hubspot_figures);
   run_flow(flow, p, s, options);
+}
+
+// Self-test: one arm of the run's campaign given one more unit of posterior mass after the load
+// (a feedback event folded in twice) must turn the run red on duplicated == 1, and the
+// posterior check must see it too.
+TEST_F(FeedbackLoopStress, SelftestFeedbackAppliedTwiceTurnsTheRunRed) {
+  const FeedbackSize s{.vus = 2, .deliveries = 3, .events = 2, .arms = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an arm's posterior bumped by one event",
+                    "UPDATE sampler_arms SET alpha = alpha + 1 WHERE campaign_id = $1::bigint "
+                    "AND arm_id = (SELECT min(arm_id) FROM sampler_arms WHERE campaign_id = "
+                    "$1::bigint) RETURNING arm_id",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r = run_flow(
+      flow, plan("feedback-selftest-duplicated", ClosedModel{.vus = 2, .iterations = 3}, {}), s,
+      red_run_options("feedback_applied_twice"));
+  expect_red_on(r, "duplicated", 1);
+  expect_red_on(r, "posterior_mismatch", 1);
 }
 
 }  // namespace

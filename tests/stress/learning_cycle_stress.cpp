@@ -33,6 +33,7 @@
 
 #include "fixtures/checkers/cycle_steps.hpp"
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -414,6 +415,28 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
     return out;
   });
   run_flow(flow, p, s, RetryPolicy{.retry_failures = true}, options);
+}
+
+// Self-test: the last step of one of the run's acknowledged cycles set back to pending after the
+// load must turn the run red on stuck == 1.
+TEST_F(LearningCycleStress, SelftestStuckCycleStepTurnsTheRunRed) {
+  const LearningSize s{.cycle_vus = 1, .traffic_vus = 1, .duration = 2s};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRunOptions o = flow_options(s);
+  o.drain_bound = 3s;  // the stuck step waits the whole drain out
+  FlowRun flow(platform, o);
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "a cycle's last step set back to pending",
+                    "UPDATE learning_cycle_steps SET status = 'pending', started_at = NULL, "
+                    "finished_at = NULL WHERE (cycle_id, step_index) = (SELECT s.cycle_id, "
+                    "max(s.step_index) FROM learning_cycle_steps s JOIN learning_cycles c ON "
+                    "c.id = s.cycle_id WHERE left(c.cycle_key, length($1)) = $1 GROUP BY "
+                    "s.cycle_id ORDER BY s.cycle_id LIMIT 1) RETURNING cycle_id::text",
+                    flow.tag());
+  });
+  const RunResult r = run_flow(flow, plan("learning-selftest-stuck", s, {}), s, RetryPolicy{},
+                               red_run_options("stuck_cycle_step"));
+  expect_red_on(r, "stuck", 1);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "fixtures/checkers/integrity_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/recall_oracle.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -376,6 +377,23 @@ TEST_F(RagSearchStress, FailureTitanCoreRestartedWhileIndexingLosesNothing) {
     return out;
   });
   run_flow(flow, p, s, options);
+}
+
+// Self-test: one of the run's acknowledged fresh documents deleted after the load must turn the
+// run red on lost == 1.
+TEST_F(RagSearchStress, SelftestLostDocumentTurnsTheRunRed) {
+  const RagSize s{.vus = 2, .duration = 2s, .corpus = 40, .queries = 5, .index_every = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRun flow(platform, flow_options(s));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged document deleted",
+                    "DELETE FROM rag_documents WHERE id = (SELECT id FROM rag_documents WHERE "
+                    "source = $1 || '-fresh' ORDER BY id LIMIT 1) RETURNING id::text",
+                    flow.tag());
+  });
+  const RunResult r =
+      run_flow(flow, plan("rag-selftest-lost", s, {}), s, red_run_options("lost_document"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace

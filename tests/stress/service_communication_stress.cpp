@@ -300,6 +300,7 @@ class Mix {
 
   const std::string& gateway() const { return gateway_; }
   const Ledger& ledger() const { return ledger_; }
+  Ledger& ledger() { return ledger_; }
 
  private:
   const std::string gateway_;
@@ -656,6 +657,19 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   RunOptions options;
   options.label = "meta_publisher_stalled";
   run_mix(p, s, hooks, options);
+}
+
+// Self-test: the ledger's last acknowledged feedback event forgotten after the load (the platform
+// then holds an event nobody asked for) must turn the run red on unexpected == 1.
+TEST_F(ServiceCommunicationStress, SelftestForgottenLedgerEntryTurnsTheRunRed) {
+  MixSize s = size();
+  s.vus = 2;
+  s.duration = 2s;
+  MixHooks hooks;
+  hooks.inject = [](Mix& mix) { mix.ledger().forget_last(ledger_kind::kFeedback); };
+  const RunResult r = run_mix(plan("service-communication-selftest-unexpected", s, {}), s, hooks,
+                              red_run_options("forgotten_feedback"));
+  expect_red_on(r, "unexpected", 1);
 }
 
 }  // namespace

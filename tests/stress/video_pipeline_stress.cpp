@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -267,6 +268,26 @@ TEST_F(VideoPipelineStress, FailureRenderWorkerKilledReclaimsWithoutDoubleComple
     return out;
   });
   run_flow(flow, p, s, options);
+}
+
+// Self-test: one of the run's acknowledged render jobs deleted after the load must turn the run
+// red on lost == 1: a write the platform acknowledged and then lost is found.
+TEST_F(VideoPipelineStress, SelftestLostRenderJobTurnsTheRunRed) {
+  const PipelineSize s{.vus = 2, .videos = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged render job deleted",
+                    "DELETE FROM render_jobs WHERE id = (SELECT j.id FROM render_jobs j JOIN "
+                    "blueprints b ON b.id = j.blueprint_id WHERE b.campaign_id = $1::bigint "
+                    "ORDER BY j.id LIMIT 1) RETURNING id::text",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r = run_flow(
+      flow, plan("video-pipeline-selftest-lost", ClosedModel{.vus = 2, .iterations = 2}, {}), s,
+      red_run_options("lost_render_job"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace
