@@ -5,6 +5,7 @@
 // the ledger; after the load, the checkers compare it with the database and Meta's log (lost,
 // duplicated, unexpected, stuck, audit gaps), and the server gates add the database's and the
 // services' side. Labels: orchestration, critical, creative.
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -202,11 +203,20 @@ TEST_F(CreativeFlowStress, FailureVideoAgentKilledMidRunLosesNoRender) {
   run_flow(flow, p, options);
 }
 
+// What the platform must hold while titan-core fails 30% of its calls: the gateway's retries
+// (3 attempts, 50 ms backoff base) and its breaker end every council call within 2 s, failed or
+// not (a call that waits out the fault instead fails "council: max<2s"); the fault stays at
+// titan-core (the steps behind the other services keep error_rate<1%); flows still get through
+// between the breaker's openings (success_rate>0); and integrity, as every run.
+const std::vector<std::string> kTitanCoreFaultThresholds = {
+    "council: max<2s", "upload: error_rate<1%", "scenes: error_rate<1%", "predict: error_rate<1%",
+    "success_rate>0"};
+
 // titan-core answers 30% of calls with 503 for the whole run. The gateway retries each call (3
 // attempts) and counts consecutive failures toward its breaker, which opens for --breaker-open-ms
 // at a time: measured here, about three council calls in four then fail fast with "circuit open".
-// What must hold is integrity: nothing the platform acknowledged is lost or applied twice, and
-// flows still get through between the breaker's openings.
+// What must hold: kTitanCoreFaultThresholds, and nothing the platform acknowledged is lost or
+// applied twice.
 TEST_F(CreativeFlowStress, FailureTitanCoreFailing30PercentIsRetriedAndLosesNothing) {
   const FlowSize s = size();
   Platform& platform = PlatformEnvironment::platform();
@@ -217,7 +227,28 @@ TEST_F(CreativeFlowStress, FailureTitanCoreFailing30PercentIsRetriedAndLosesNoth
   RunOptions options;
   options.label = "titan_core_30pct";
   FlowRun flow(platform, flow_options(s));
-  run_flow(flow, plan("creative-titan-core-failing", s, {"success_rate>0"}), options);
+  run_flow(flow, plan("creative-titan-core-failing", s, kTitanCoreFaultThresholds), options);
+}
+
+// Self-test of kTitanCoreFaultThresholds: the same 30% failures, but every titan-core call also
+// held 2.5 s (a council that waits instead of failing fast) must FAIL "council: max<2s".
+TEST_F(CreativeFlowStress, SelftestTitanCoreFaultThresholdFailsWhenCouncilsHang) {
+  const FlowSize s{.vus = 1, .flows = 1};
+  Platform& platform = PlatformEnvironment::platform();
+  Client admin;
+  const Response set =
+      admin.post_json(platform.url(Service::kTitanCore) + "/__admin/faults",
+                      {{"error_rate", 0.3}, {"error_status", 503}, {"latency_ms", 2500}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  FlowRun flow(platform, flow_options(s));
+  const RunResult r =
+      run_flow(flow, plan("creative-selftest-titan-core-slow", s, kTitanCoreFaultThresholds),
+               red_run_options("titan_core_slow"));
+  const auto t =
+      std::find_if(r.thresholds.begin(), r.thresholds.end(),
+                   [](const ThresholdOutcome& o) { return o.expression == "council: max<2s"; });
+  ASSERT_NE(t, r.thresholds.end());
+  EXPECT_EQ(t->verdict, Verdict::kFail) << t->detail;
 }
 
 // Self-test: one of the run's render jobs set back to 'running' after the load (its heartbeat an
