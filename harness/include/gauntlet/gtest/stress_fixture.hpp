@@ -42,7 +42,7 @@ struct RunOptions {
   // Write the result into this folder of the results directory instead of the directory itself:
   // a self-test's run that is meant to turn red, kept out of the suite's report (which reads only
   // the files directly inside the results directory). "" writes it there.
-  std::string results_subdir;
+  std::string results_subdir{};
   // Merged into RunResult::extra (e.g. a comparison figure).
   nlohmann::json extra = nlohmann::json::object();
   // Called once the load has ended (every virtual user joined), before the thresholds are judged:
