@@ -32,12 +32,12 @@
 
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -139,15 +139,22 @@ class BudgetFlowStress : public StressFixture {
     return p;
   }
 
+  // The run has no campaign of one: its portfolios' arms are campaigns of its own, each with a
+  // ledger of its own (the checkers read one campaign at a time).
+  static FlowRunOptions flow_options(const FlowSize& s) {
+    return {.vus = s.vus,
+            .authorization = PlatformEnvironment::platform().seed().authorization(),
+            .own_campaign = false,
+            .drain_bound = 90s};
+  }
+
   // Runs the flow over fresh campaigns. `after_load_first` runs once the load has ended, before
-  // the integrity checks (a fault's lifting and its recovery figures); `during` runs on a thread
-  // of its own while the load is under way.
+  // the integrity checks (a fault's lifting and its recovery figures).
   RunResult run_flow(
-      const Plan& p, const FlowSize& s, RunOptions options = {},
-      const std::function<void()>& during = {},
+      FlowRun& run_of, const Plan& p, const FlowSize& s, RunOptions options = {},
       const std::function<std::vector<Figure>(const std::vector<Arm*>&)>& after_load_first = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
+    Platform& platform = run_of.platform();
+    const std::string& tag = run_of.tag();
     std::deque<Arm> arms;
     std::vector<Portfolio> portfolios(static_cast<std::size_t>(s.portfolios));
     for (auto& portfolio : portfolios) {
@@ -163,37 +170,31 @@ class BudgetFlowStress : public StressFixture {
     std::vector<Arm*> all;
     for (Arm& a : arms) all.push_back(&a);
 
-    VuClients gateway_clients(s.vus, platform.seed().authorization());
     VuClients meta_clients(s.vus, "");
-    ServerGates gates(platform);
     const std::string gateway = platform.url(Service::kGateway);
     const std::string meta = platform.url(Service::kMetaGraph);
-
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures;
-      if (after_load_first) figures = after_load_first(all);
+    if (after_load_first) run_of.check_first([&] { return after_load_first(all); });
+    run_of.set_integrity([&] {
       std::vector<std::vector<Figure>> integrity;
       for (Arm* a : all) {
-        integrity.push_back(check_platform_integrity(
-            *a->ledger, IntegrityScope::of(platform, a->campaign), {.bound = 90s}));
+        integrity.push_back(check_platform_integrity(*a->ledger,
+                                                     IntegrityScope::of(platform, a->campaign),
+                                                     {.bound = run_of.drain_bound()}));
       }
-      for (Figure& f : merge_figures(integrity)) figures.push_back(std::move(f));
-      figures.push_back(budget_steps_over_cap(platform, all));
-      figures.push_back(meta_budget_mismatch(platform, all));
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      return figures;
-    };
-    if (during) fault = std::jthread([&] { during(); });
+      return merge_figures(integrity);
+    });
+    run_of.check([&] {
+      return std::vector<Figure>{budget_steps_over_cap(platform, all),
+                                 meta_budget_mismatch(platform, all)};
+    });
     return run(
         p,
         [&](IterationContext& ctx) {
           const Portfolio& portfolio =
               portfolios[static_cast<std::size_t>(ctx.iteration() % s.portfolios)];
-          flow(ctx, gateway_clients.of(ctx), meta_clients.of(ctx), gateway, meta, portfolio, tag);
+          flow(ctx, run_of.client(ctx), meta_clients.of(ctx), gateway, meta, portfolio, tag);
         },
-        options);
+        run_of.arm(std::move(options)));
   }
 
   static void flow(IterationContext& ctx, Client& client, Client& meta_client,
@@ -361,7 +362,9 @@ class BudgetFlowStress : public StressFixture {
 
 TEST_F(BudgetFlowStress, AllocationsAddUpAndBudgetStepsStayCapped) {
   const FlowSize s = size();
-  run_flow(plan("budget", s,
+  FlowRun run_of(PlatformEnvironment::platform(), flow_options(s));
+  run_flow(run_of,
+           plan("budget", s,
                 {"p(95)<2s", "error_rate<1%", "insights: p(95)<500ms", "feedback: p(95)<1s",
                  "allocate: p(95)<1s", "budget_change: p(95)<1s"}),
            s);
@@ -447,7 +450,30 @@ TEST_F(BudgetFlowStress, FailureMetaThrottlingIsWaitedOutAndLosesNothing) {
   for (const char* n : {"meta_throttled_calls", "backlog_at_lift", "throttle_backlog_drain_s"}) {
     p.metrics.push_back({n, MetricKind::kFigure});
   }
-  run_flow(p, s, options, throttle, lift_and_drain);
+  FlowRun run_of(platform, flow_options(s));
+  run_of.during(throttle);
+  run_flow(run_of, p, s, options, lift_and_drain);
+}
+
+// Self-test: the history row of one applied budget change the run requested deleted after the
+// load (Meta applied it; the audit trail no longer says so) must turn the run red on
+// audit_gaps == 1.
+TEST_F(BudgetFlowStress, SelftestMissingHistoryRowTurnsTheRunRed) {
+  const FlowSize s{.vus = 2, .duration = 3s, .think = 100ms, .portfolios = 1};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRun run_of(platform, flow_options(s));
+  run_of.inject([&] {
+    corrupt_one_row(platform.database_url(), "an applied change's history row deleted",
+                    "DELETE FROM ad_change_history WHERE id = (SELECT h.id FROM "
+                    "ad_change_history h JOIN campaigns c ON c.id = h.campaign_id WHERE "
+                    "left(c.name, length('gauntlet ' || $1 || '-c')) = 'gauntlet ' || $1 || '-c' "
+                    "AND h.payload->>'parent_change_id' IS NULL ORDER BY h.id LIMIT 1) "
+                    "RETURNING change_id::text",
+                    run_of.tag());
+  });
+  const RunResult r =
+      run_flow(run_of, plan("budget-selftest-audit-gap", s, {}), s, red_run_options("audit_gap"));
+  expect_red_on(r, "audit_gaps", 1);
 }
 
 }  // namespace

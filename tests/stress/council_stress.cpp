@@ -5,7 +5,6 @@
 // winner among them, 3..6 shots that sum to the direction's length, the script's render of that
 // length) and every blueprint it acknowledged must be stored once for the test's campaign.
 // Labels: feature, council.
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,13 +18,15 @@
 
 #include "fixtures/checkers/integrity_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
+#include "gauntlet/faults/recovery_time.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
 
@@ -113,35 +114,36 @@ class CouncilStress : public StressFixture {
     return observed;
   }
 
-  // `on_stored` is told when each council's blueprint was acknowledged (a fault's recovery).
-  RunResult run_flow(const Plan& p, const CouncilSize& s, const TestCampaign& campaign,
-                     const std::function<void()>& during = {}, RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {},
-                     const std::function<void()>& on_stored = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    Ledger ledger(campaign.tag, static_cast<std::size_t>(s.councils) + 16);
-    VuClients clients(s.vus, "", {.timeout = 30s});
-    const std::string titan = platform.url(Service::kTitanCore);
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures = integrity_figures(
-          check_integrity(ledger.entries(), read_blueprints(platform.database_url(), campaign.id)));
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    if (during) fault = std::jthread(during);
+  // The run's campaign, ledger and clients; its integrity is the campaign's blueprints, one
+  // row each, against the ledger.
+  static FlowRunOptions flow_options(const CouncilSize& s, const TestCampaign& campaign) {
+    return {.vus = s.vus,
+            .client = {.timeout = 30s},
+            .ledger_entries = static_cast<std::size_t>(s.councils) + 16,
+            .campaign = campaign};
+  }
+
+  // `outcomes`, when given, receives each council's end: stored or not (a fault's recovery).
+  RunResult run_flow(FlowRun& flow, const Plan& p, RunOptions options = {},
+                     OutcomeLog* outcomes = nullptr) {
+    const std::string titan = flow.platform().url(Service::kTitanCore);
+    flow.set_integrity([&flow] {
+      return integrity_figures(
+          check_integrity(flow.ledger().entries(),
+                          read_blueprints(flow.platform().database_url(), flow.campaign().id)));
+    });
     return run(
         p,
         [&](IterationContext& ctx) {
-          council(ctx, clients.of(ctx), titan, campaign.id, ledger);
-          if (on_stored) on_stored();
+          try {
+            council(ctx, flow.client(ctx), titan, flow.campaign().id, flow.ledger());
+          } catch (...) {
+            if (outcomes) outcomes->add(false);
+            throw;
+          }
+          if (outcomes) outcomes->add(true);
         },
-        options);
+        flow.arm(std::move(options)));
   }
 
   static void council(IterationContext& ctx, Client& client, const std::string& titan,
@@ -176,12 +178,12 @@ TEST_F(CouncilStress, ReturnsCompleteVerdictsUnderConcurrency) {
   const CouncilSize s = size();
   const TestCampaign campaign =
       create_test_campaign(PlatformEnvironment::platform(), make_run_tag());
-  run_flow(plan("council", ClosedModel{.vus = s.vus, .iterations = s.councils},
-                {"error_rate<1%", "council: p(95)<2s", "malformed_verdicts==0",
-                 "stage.director: p(95)<500ms", "stage.oracle: p(95)<500ms",
-                 "stage.council_of_titans: p(95)<500ms", "stage.veo_director: p(95)<500ms",
-                 "stage.pipeline: p(95)<500ms"}),
-           s, campaign);
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s, campaign));
+  run_flow(flow, plan("council", ClosedModel{.vus = s.vus, .iterations = s.councils},
+                      {"error_rate<1%", "council: p(95)<2s", "malformed_verdicts==0",
+                       "stage.director: p(95)<500ms", "stage.oracle: p(95)<500ms",
+                       "stage.council_of_titans: p(95)<500ms", "stage.veo_director: p(95)<500ms",
+                       "stage.pipeline: p(95)<500ms"}));
 }
 
 // titan-core's database calls slowed: the test holds its own campaign's row lock (FOR UPDATE)
@@ -191,8 +193,8 @@ TEST_F(CouncilStress, ReturnsCompleteVerdictsUnderConcurrency) {
 // titan-core has handler threads, so that no council also queues behind another's wait: each
 // then ends within the timeout plus a margin (`council_deadline`), well inside the lock's hold.
 // Some councils must have failed (council: error_rate>0: the fault bit), nothing acknowledged
-// may be lost, and the time from the lock's release to the next stored
-// council is council_recovery_s.
+// may be lost, and the time from the lock's release to the first stored council after the last
+// failed one is council_recovery_s (recovery_after, faults/recovery_time.hpp).
 TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
   CouncilSize s = size();
   s.vus = 2;  // titan-core's --threads
@@ -200,14 +202,9 @@ TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
   const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
   const auto fault_for = param("fault_for", {5s, 5s, 20s}, 1s, 10min);
   const auto deadline = param("council_deadline", {3s, 3s, 3s}, 1s, 10min);
-  // Steady nanoseconds: when the lock was released, and the first council stored after it.
-  std::atomic<std::int64_t> released_at{0};
-  std::atomic<std::int64_t> recovered_at{0};
-  const auto now_ns = [] {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
+  // When the lock was released: written by the fault thread, read after it has joined.
+  std::optional<std::chrono::steady_clock::time_point> released_at;
+  OutcomeLog outcomes;  // every council's end, stored or not
   const auto slow_database = [&] {
     std::this_thread::sleep_for(500ms);  // councils are under way
     pqxx::connection conn(platform.database_url());
@@ -215,11 +212,7 @@ TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
     tx.exec_params("SELECT id FROM campaigns WHERE id = $1 FOR UPDATE", campaign.id);
     std::this_thread::sleep_for(fault_for);
     tx.commit();
-    released_at = now_ns();
-  };
-  const auto on_stored = [&] {
-    std::int64_t none = 0;
-    if (released_at.load() != 0) recovered_at.compare_exchange_strong(none, now_ns());
+    released_at = std::chrono::steady_clock::now();
   };
   const std::string max_latency =
       "council: max<" +
@@ -230,17 +223,37 @@ TEST_F(CouncilStress, FailureSlowDatabaseEndsCouncilsByTimeoutNotHang) {
   p.metrics.push_back({"council_recovery_s", MetricKind::kFigure});
   RunOptions options;
   options.label = "slow_database";
-  run_flow(
-      p, s, campaign, slow_database, options,
-      [&] {
-        std::vector<Figure> out;
-        if (recovered_at.load() != 0) {
-          out.push_back(
-              {"council_recovery_s", static_cast<double>(recovered_at - released_at) / 1e9, {}});
-        }
-        return out;
-      },
-      on_stored);
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.during(slow_database);
+  flow.check([&] {
+    std::vector<Figure> out;  // no release: the figure is missing, and fails
+    if (released_at) {
+      out.push_back(recovery_figure(
+          "council_recovery_s",
+          recovery_after(outcomes.sorted(), *released_at, std::chrono::steady_clock::now())));
+    }
+    return out;
+  });
+  run_flow(flow, p, options, &outcomes);
+}
+
+// Self-test: one of the run's acknowledged blueprints deleted after the load must turn the run
+// red on lost == 1.
+TEST_F(CouncilStress, SelftestLostBlueprintTurnsTheRunRed) {
+  const CouncilSize s{.vus = 2, .councils = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged blueprint deleted",
+                    "DELETE FROM blueprints WHERE id = (SELECT id FROM blueprints WHERE "
+                    "campaign_id = $1::bigint ORDER BY id LIMIT 1) RETURNING id::text",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r =
+      run_flow(flow, plan("council-selftest-lost", ClosedModel{.vus = 2, .iterations = 2}, {}),
+               red_run_options("lost_blueprint"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace

@@ -17,14 +17,14 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
-#include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/checkers/posterior_check.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -168,44 +168,36 @@ class FeedbackLoopStress : public StressFixture {
     }
   }
 
-  // Runs the flow with `during` on a thread of its own (a fault); `extra_ledger` adds what the
-  // platform acknowledged outside the scenario (HubSpot's own deliveries) before the checks.
-  RunResult run_flow(const Plan& p, const FeedbackSize& s, const TestCampaign& campaign,
-                     const std::function<void()>& during = {}, RunOptions options = {},
-                     const std::function<std::vector<Figure>(Ledger&)>& before_checks = {}) {
-    Platform& platform = PlatformEnvironment::platform();
+  static FlowRunOptions flow_options(const FeedbackSize& s, const TestCampaign& campaign) {
+    return {.vus = s.vus,
+            .authorization = PlatformEnvironment::platform().seed().authorization(),
+            .client = {.timeout = 5s},
+            .ledger_entries = static_cast<std::size_t>(s.deliveries * (s.events + 2) + 1024),
+            .campaign = campaign};
+  }
+
+  // Runs the flow. Before the integrity check: the FlowRun's own check_first ones (what the
+  // platform acknowledged outside the scenario, HubSpot's own deliveries, joins the ledger there),
+  // then the wait for the gateway's forwarder; after it, the posteriors and the refused
+  // deliveries' side effects.
+  RunResult run_flow(FlowRun& flow, const Plan& p, const FeedbackSize& s, RunOptions options = {}) {
+    const Platform& platform = flow.platform();
+    const TestCampaign& campaign = flow.campaign();
     const std::string& tag = campaign.tag;
-    Ledger ledger(tag, static_cast<std::size_t>(s.deliveries * (s.events + 2) + 1024));
-    VuClients clients(s.vus, platform.seed().authorization(), {.timeout = 5s});
     const HubSpotSender hubspot(platform.url(Service::kGateway), platform.hubspot_secret());
     const std::string gateway = platform.url(Service::kGateway);
-    ServerGates gates(platform);
     std::mutex refused_mutex;
     std::vector<std::string> refused_ids;
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures;
-      if (before_checks) figures = before_checks(ledger);
-      figures.push_back(wait_forwarded(platform, ledger, 60s));
-      for (Figure& f : check_platform_integrity(ledger, IntegrityScope::of(platform, campaign),
-                                                {.bound = 60s})) {
-        figures.push_back(std::move(f));
-      }
-      for (Figure& f : feedback_figures(platform, campaign.id, refused_ids)) {
-        figures.push_back(std::move(f));
-      }
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      return figures;
-    };
-    if (during) fault = std::jthread(during);
+    flow.check_first(
+        [&] { return std::vector<Figure>{wait_forwarded(platform, flow.ledger(), 60s)}; });
+    flow.check([&] { return feedback_figures(platform, campaign.id, refused_ids); });
     return run(
         p,
         [&](IterationContext& ctx) {
-          Client& client = clients.of(ctx);
+          Client& client = flow.client(ctx);
           const std::string base = tag + "-" + std::to_string(ctx.iteration());
-          webhooks(ctx, client, hubspot, base, campaign.id, s, ledger);
-          direct(ctx, client, gateway, base, campaign.id, s, ledger);
+          webhooks(ctx, client, hubspot, base, campaign.id, s, flow.ledger());
+          direct(ctx, client, gateway, base, campaign.id, s, flow.ledger());
           if (ctx.iteration() % 4 == 1) {
             const std::string id = base + "-forged";
             ctx.step("bad_signature", [&] {
@@ -220,7 +212,7 @@ class FeedbackLoopStress : public StressFixture {
             refused_ids.push_back(id);
           }
         },
-        options);
+        flow.arm(std::move(options)));
   }
 
   struct Event {
@@ -301,10 +293,12 @@ TEST_F(FeedbackLoopStress, AppliesEveryEventExactlyOnce) {
   const FeedbackSize s = size();
   const TestCampaign campaign =
       create_test_campaign(PlatformEnvironment::platform(), make_run_tag());
-  run_flow(plan("feedback", ClosedModel{.vus = s.vus, .iterations = s.deliveries},
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s, campaign));
+  run_flow(flow,
+           plan("feedback", ClosedModel{.vus = s.vus, .iterations = s.deliveries},
                 {"error_rate<1%", "webhook: p(95)<500ms", "feedback: p(95)<500ms",
                  "redelivered_duplicates>=1"}),
-           s, campaign);
+           s);
 }
 
 // The gateway SIGKILLed while the HubSpot mock delivers a job of the test's campaign's events
@@ -342,7 +336,8 @@ TEST_F(FeedbackLoopStress, FailureGatewayKilledMidDeliveryAppliesEachOnce) {
     }
   };
   // HubSpot's job, once idle: what it had acknowledged joins the ledger.
-  const auto hubspot_figures = [&](Ledger& ledger) {
+  FlowRun flow(platform, flow_options(s, campaign));
+  const auto hubspot_figures = [&] {
     json d;
     for (auto until = std::chrono::steady_clock::now() + 60s;
          std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(200ms)) {
@@ -350,7 +345,7 @@ TEST_F(FeedbackLoopStress, FailureGatewayKilledMidDeliveryAppliesEachOnce) {
       if (d.value("idle", false)) break;
     }
     for (const json& id : d.value("event_ids_acked", json::array())) {
-      ledger.append(ledger_kind::kFeedback, "hubspot:" + id.dump());
+      flow.ledger().append(ledger_kind::kFeedback, "hubspot:" + id.dump());
     }
     std::vector<Figure> out = {
         {"hubspot_batches_failed",
@@ -374,7 +369,31 @@ TEST_F(FeedbackLoopStress, FailureGatewayKilledMidDeliveryAppliesEachOnce) {
   }
   RunOptions options;
   options.label = "gateway_killed";
-  run_flow(p, s, campaign, emit_and_kill, options, hubspot_figures);
+  flow.during(emit_and_kill);
+  flow.check_first(hubspot_figures);
+  run_flow(flow, p, s, options);
+}
+
+// Self-test: one arm of the run's campaign given one more unit of posterior mass after the load
+// (a feedback event folded in twice) must turn the run red on duplicated == 1, and the
+// posterior check must see it too.
+TEST_F(FeedbackLoopStress, SelftestFeedbackAppliedTwiceTurnsTheRunRed) {
+  const FeedbackSize s{.vus = 2, .deliveries = 3, .events = 2, .arms = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an arm's posterior bumped by one event",
+                    "UPDATE sampler_arms SET alpha = alpha + 1 WHERE campaign_id = $1::bigint "
+                    "AND arm_id = (SELECT min(arm_id) FROM sampler_arms WHERE campaign_id = "
+                    "$1::bigint) RETURNING arm_id",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r = run_flow(
+      flow, plan("feedback-selftest-duplicated", ClosedModel{.vus = 2, .iterations = 3}, {}), s,
+      red_run_options("feedback_applied_twice"));
+  expect_red_on(r, "duplicated", 1);
+  expect_red_on(r, "posterior_mismatch", 1);
 }
 
 }  // namespace

@@ -33,15 +33,14 @@
 
 #include "fixtures/checkers/cycle_steps.hpp"
 #include "fixtures/checkers/ledger.hpp"
-#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
-#include "fixtures/outcome_log.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
+#include "gauntlet/faults/recovery_time.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
 
@@ -165,51 +164,31 @@ class LearningCycleStress : public StressFixture {
     return p;
   }
 
-  // Runs the flow with `during` on a thread of its own from the start of the load (a fault),
-  // then drains and checks integrity, the cycles' steps and the servers.
-  RunResult run_flow(const Plan& p, const LearningSize& s, RetryPolicy retry,
-                     const std::function<void(const std::string& tag)>& during = {},
-                     RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
-    const TestCampaign campaign = create_test_campaign(platform, tag);
-    Ledger ledger(tag, 20'000);
-    VuClients clients(s.cycle_vus + s.traffic_vus, platform.seed().authorization());
-    ServerGates gates(platform);
+  static FlowRunOptions flow_options(const LearningSize& s) {
+    return {.vus = s.cycle_vus + s.traffic_vus,
+            .authorization = PlatformEnvironment::platform().seed().authorization(),
+            .ledger_entries = 20'000};
+  }
+
+  // Runs the flow, then drains and checks integrity, the cycles' steps and the servers.
+  RunResult run_flow(FlowRun& flow, const Plan& p, const LearningSize& s, RetryPolicy retry,
+                     RunOptions options = {}) {
+    const Platform& platform = flow.platform();
     const std::string gateway = platform.url(Service::kGateway);
-    options.after_load = [&] {
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      {
-        pqxx::connection conn(platform.database_url());  // closed before the gates' sample
-        figures.push_back(figure_of("cycle_steps_out_of_order",
-                                    cycle_step_violations(read_cycle_steps(conn, tag))));
-      }
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    std::jthread fault;
-    if (during) fault = std::jthread([&] { during(tag); });
+    flow.check([&] {
+      pqxx::connection conn(platform.database_url());  // closed before the gates' sample
+      return std::vector<Figure>{figure_of(
+          "cycle_steps_out_of_order", cycle_step_violations(read_cycle_steps(conn, flow.tag())))};
+    });
     const auto scenario = [&](IterationContext& ctx) {
-      Client& client = clients.of(ctx);
+      Client& client = flow.client(ctx);
       if (ctx.vu_id() < s.cycle_vus) {
-        cycle_flow(ctx, client, gateway, tag, ledger, retry);
+        cycle_flow(ctx, client, gateway, flow.tag(), flow.ledger(), retry);
       } else {
-        traffic_flow(ctx, client, gateway, campaign, tag, ledger, retry);
+        traffic_flow(ctx, client, gateway, flow.campaign(), flow.tag(), flow.ledger(), retry);
       }
     };
-    if (during) {
-      const auto checks = options.after_load;  // the fault thread ends before the checks read
-      options.after_load = [&fault, checks] {
-        if (fault.joinable()) fault.join();
-        return checks();
-      };
-    }
-    return run(p, scenario, options);
+    return run(p, scenario, flow.arm(std::move(options)));
   }
 
   OutcomeLog outcomes_;
@@ -358,7 +337,9 @@ class LearningCycleStress : public StressFixture {
 
 TEST_F(LearningCycleStress, EveryCycleRunsItsSevenStepsOnceInOrderUnderTraffic) {
   const LearningSize s = size();
-  run_flow(plan("learning-cycle", s,
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s));
+  run_flow(flow,
+           plan("learning-cycle", s,
                 {"error_rate<1%", "cycle: p(95)<20s", "cycle_run: p(95)<5s", "predict: p(95)<500ms",
                  "feedback: p(95)<500ms", "retried_attempts==0"}),
            s, RetryPolicy{});
@@ -378,11 +359,14 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
   const LearningSize s = size();
   const std::int64_t kills = param("db_kills", {2, 2, 2}, 1, 2);
+  using SteadyTime = std::chrono::steady_clock::time_point;
   std::vector<SteadyTime> killed_at;
   std::int64_t terminated = 0;
   std::int64_t mid_cycle = 0;
   SteadyTime load_end{};
-  const auto terminate = [&](const std::string& tag) {
+  FlowRun flow(platform, flow_options(s));
+  const auto terminate = [&] {
+    const std::string& tag = flow.tag();
     const SteadyTime start = std::chrono::steady_clock::now();
     pqxx::connection conn(platform.database_url());
     for (std::int64_t k = 1; k <= kills; ++k) {
@@ -416,19 +400,43 @@ TEST_F(LearningCycleStress, FailureDatabaseConnectionsTerminatedMidCycleLoseNoth
   for (const char* f : {"db_backends_terminated", "db_terminations_mid_cycle", "db_recovery_s"}) {
     p.metrics.push_back({f, MetricKind::kFigure});
   }
-  run_flow(p, s, RetryPolicy{.retry_failures = true}, terminate, options, [&] {
+  flow.during(terminate);
+  flow.check([&] {
     std::vector<Figure> out{{"db_backends_terminated", static_cast<double>(terminated), {}},
                             {"db_terminations_mid_cycle", static_cast<double>(mid_cycle), {}}};
-    const auto outcomes = outcomes_.sorted();
-    std::optional<double> worst = 0.0;
-    for (std::size_t k = 0; k < killed_at.size() && worst; ++k) {
+    // Each termination's recovery (faults/recovery_time.hpp), until the next one; the slower.
+    const std::vector<Outcome> outcomes = outcomes_.sorted();
+    std::vector<Recovery> recoveries;
+    for (std::size_t k = 0; k < killed_at.size(); ++k) {
       const SteadyTime until = k + 1 < killed_at.size() ? killed_at[k + 1] : load_end;
-      const auto r = recovery_seconds(outcomes, killed_at[k], until);
-      worst = r ? std::optional(std::max(*worst, *r)) : std::nullopt;
+      recoveries.push_back(recovery_after(outcomes, killed_at[k], until));
     }
-    if (!killed_at.empty() && worst) out.push_back({"db_recovery_s", *worst, {}});
+    if (!killed_at.empty()) out.push_back(recovery_figure("db_recovery_s", slowest(recoveries)));
     return out;
   });
+  run_flow(flow, p, s, RetryPolicy{.retry_failures = true}, options);
+}
+
+// Self-test: the last step of one of the run's acknowledged cycles set back to pending after the
+// load must turn the run red on stuck == 1.
+TEST_F(LearningCycleStress, SelftestStuckCycleStepTurnsTheRunRed) {
+  const LearningSize s{.cycle_vus = 1, .traffic_vus = 1, .duration = 2s};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRunOptions o = flow_options(s);
+  o.drain_bound = 3s;  // the stuck step waits the whole drain out
+  FlowRun flow(platform, o);
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "a cycle's last step set back to pending",
+                    "UPDATE learning_cycle_steps SET status = 'pending', started_at = NULL, "
+                    "finished_at = NULL WHERE (cycle_id, step_index) = (SELECT s.cycle_id, "
+                    "max(s.step_index) FROM learning_cycle_steps s JOIN learning_cycles c ON "
+                    "c.id = s.cycle_id WHERE left(c.cycle_key, length($1)) = $1 GROUP BY "
+                    "s.cycle_id ORDER BY s.cycle_id LIMIT 1) RETURNING cycle_id::text",
+                    flow.tag());
+  });
+  const RunResult r = run_flow(flow, plan("learning-selftest-stuck", s, {}), s, RetryPolicy{},
+                               red_run_options("stuck_cycle_step"));
+  expect_red_on(r, "stuck", 1);
 }
 
 }  // namespace

@@ -22,12 +22,13 @@
 #include "fixtures/checkers/integrity_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/recall_oracle.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
 
@@ -68,11 +69,10 @@ struct SearchRecord {
 };
 
 // What the virtual users share: the fresh documents acknowledged so far (an ordinal each), the
-// searches to score, the ledger.
+// searches to score, the ledger (the FlowRun's).
 class RagRun {
  public:
-  RagRun(std::string run_tag, std::size_t expected)
-      : tag(std::move(run_tag)), ledger(tag, expected) {}
+  explicit RagRun(Ledger& run_ledger) : tag(run_ledger.tag()), ledger(run_ledger) {}
 
   std::int64_t acknowledge(std::int64_t id, const std::string& ref) {
     std::lock_guard lock(mutex_);
@@ -104,7 +104,7 @@ class RagRun {
   }
 
   const std::string tag;
-  Ledger ledger;
+  Ledger& ledger;
 
  private:
   mutable std::mutex mutex_;
@@ -204,13 +204,17 @@ class RagSearchStress : public StressFixture {
     return observed;
   }
 
-  // Runs the flow (with `during` on a thread of its own, a fault) and scores it.
-  RunResult run_flow(const Plan& p, const RagSize& s, const std::function<void()>& during = {},
-                     RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {}) {
-    Platform& platform = PlatformEnvironment::platform();
+  // The run has no campaign: its documents are named by its tag (the corpus's source).
+  static FlowRunOptions flow_options(const RagSize& s) {
+    return {.vus = s.vus, .client = {.timeout = 10s}, .own_campaign = false};
+  }
+
+  // Indexes the corpus, runs the flow and scores it: recall against the oracle, then the fresh
+  // documents against the ledger (the integrity check).
+  RunResult run_flow(FlowRun& flow, const Plan& p, const RagSize& s, RunOptions options = {}) {
+    Platform& platform = flow.platform();
     const std::string titan = platform.url(Service::kTitanCore);
-    RagRun rag(make_run_tag(), 4096);
+    RagRun rag(flow.ledger());
     const std::string fresh_source = rag.tag + "-fresh";
     Client setup;
     index_batch(setup, titan, rag.tag, s.corpus, 0);
@@ -221,36 +225,27 @@ class RagSearchStress : public StressFixture {
       query_texts.push_back(words(1'000'000 + static_cast<std::uint64_t>(i)));
     }
     const std::int64_t baseline_max_id = max_document_id(platform.database_url());
-    VuClients clients(s.vus, "", {.timeout = 10s});
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
+    flow.check_first([&] {
       std::vector<Embedding> queries;
       const RecallOracle oracle(
           read_corpus(platform.database_url(), query_ids, queries, baseline_max_id, rag));
-      std::vector<Figure> figures = score(oracle, queries, rag.searches());
-      const Findings findings =
-          check_integrity(rag.ledger.entries(), read_fresh(platform.database_url(), fresh_source));
-      for (Figure& f : integrity_figures(findings)) figures.push_back(std::move(f));
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    if (during) fault = std::jthread(during);
+      return score(oracle, queries, rag.searches());
+    });
+    flow.set_integrity([&] {
+      return integrity_figures(
+          check_integrity(rag.ledger.entries(), read_fresh(platform.database_url(), fresh_source)));
+    });
     return run(
         p,
         [&](IterationContext& ctx) {
-          Client& client = clients.of(ctx);
+          Client& client = flow.client(ctx);
           if (ctx.iteration() % s.index_every == 0) {
             index_fresh(ctx, client, titan, fresh_source, rag);
           } else {
             search(ctx, client, titan, query_texts, rag);
           }
         },
-        options);
+        flow.arm(std::move(options)));
   }
 
   static void search(IterationContext& ctx, Client& client, const std::string& titan,
@@ -334,7 +329,9 @@ class RagSearchStress : public StressFixture {
 
 TEST_F(RagSearchStress, HoldsRecallAt10WhileIndexing) {
   const RagSize s = size();
-  run_flow(plan("rag", s,
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s));
+  run_flow(flow,
+           plan("rag", s,
                 {"error_rate<1%", "search: p(95)<500ms", "index: p(95)<1s",
                  "recall_at_10_missed<=0.05", "searches_scored>=10", "searchable_after: p(99)<1s"}),
            s);
@@ -372,11 +369,31 @@ TEST_F(RagSearchStress, FailureTitanCoreRestartedWhileIndexingLosesNothing) {
   p.metrics.push_back({"titan_core_recovery_s", MetricKind::kFigure});
   RunOptions options;
   options.label = "titan_core_restarted";
-  run_flow(p, s, restart, options, [&] {
+  FlowRun flow(platform, flow_options(s));
+  flow.during(restart);
+  flow.check([&] {
     std::vector<Figure> out;
     if (recovery_s) out.push_back({"titan_core_recovery_s", *recovery_s, {}});
     return out;
   });
+  run_flow(flow, p, s, options);
+}
+
+// Self-test: one of the run's acknowledged fresh documents deleted after the load must turn the
+// run red on lost == 1.
+TEST_F(RagSearchStress, SelftestLostDocumentTurnsTheRunRed) {
+  const RagSize s{.vus = 2, .duration = 2s, .corpus = 40, .queries = 5, .index_every = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  FlowRun flow(platform, flow_options(s));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged document deleted",
+                    "DELETE FROM rag_documents WHERE id = (SELECT id FROM rag_documents WHERE "
+                    "source = $1 || '-fresh' ORDER BY id LIMIT 1) RETURNING id::text",
+                    flow.tag());
+  });
+  const RunResult r =
+      run_flow(flow, plan("rag-selftest-lost", s, {}), s, red_run_options("lost_document"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace

@@ -27,11 +27,10 @@
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
-#include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/service_logs.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
@@ -301,6 +300,7 @@ class Mix {
 
   const std::string& gateway() const { return gateway_; }
   const Ledger& ledger() const { return ledger_; }
+  Ledger& ledger() { return ledger_; }
 
  private:
   const std::string gateway_;
@@ -331,6 +331,7 @@ struct MixHooks {
   std::function<void(Mix&)> before;
   std::function<void(Mix&)> during;
   std::function<std::vector<Figure>(Mix&)> figures;
+  std::function<void(Mix&)> inject;   // a wrong state fed to the checkers after the load
   std::int64_t request_id_every = 0;  // every n-th iteration sends its own X-Request-Id; 0: none
 };
 
@@ -355,30 +356,18 @@ class ServiceCommunicationStress : public StressFixture {
   }
 
   RunResult run_mix(const Plan& p, MixSize s, const MixHooks& hooks, RunOptions options = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string tag = make_run_tag();
-    const TestCampaign campaign = create_test_campaign(platform, tag);
-    Ledger ledger(tag, 4096);
-    VuClients clients(s.vus, platform.seed().authorization());
-    Mix mix(platform, campaign, ledger, tag, s.vus, s.write_every, s.ad_changes_per_s,
-            hooks.request_id_every);
+    FlowRun flow(
+        PlatformEnvironment::platform(),
+        {.vus = s.vus, .authorization = PlatformEnvironment::platform().seed().authorization()});
+    Mix mix(flow.platform(), flow.campaign(), flow.ledger(), flow.tag(), s.vus, s.write_every,
+            s.ad_changes_per_s, hooks.request_id_every);
     if (hooks.before) hooks.before(mix);
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      // The fault thread must have ended (every knob back, every process resumed) first.
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      if (hooks.figures) {
-        for (Figure& f : hooks.figures(mix)) figures.push_back(std::move(f));
-      }
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      return figures;
-    };
-    if (hooks.during) fault = std::jthread([&] { hooks.during(mix); });
+    if (hooks.during) flow.during([&] { hooks.during(mix); });
+    if (hooks.inject) flow.inject([&] { hooks.inject(mix); });
+    if (hooks.figures) flow.check([&] { return hooks.figures(mix); });
     return run(
-        p, [&](IterationContext& ctx) { mix.iteration(ctx, clients.of(ctx)); }, options);
+        p, [&](IterationContext& ctx) { mix.iteration(ctx, flow.client(ctx)); },
+        flow.arm(std::move(options)));
   }
 };
 
@@ -668,6 +657,19 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   RunOptions options;
   options.label = "meta_publisher_stalled";
   run_mix(p, s, hooks, options);
+}
+
+// Self-test: the ledger's last acknowledged feedback event forgotten after the load (the platform
+// then holds an event nobody asked for) must turn the run red on unexpected == 1.
+TEST_F(ServiceCommunicationStress, SelftestForgottenLedgerEntryTurnsTheRunRed) {
+  MixSize s = size();
+  s.vus = 2;
+  s.duration = 2s;
+  MixHooks hooks;
+  hooks.inject = [](Mix& mix) { mix.ledger().forget_last(ledger_kind::kFeedback); };
+  const RunResult r = run_mix(plan("service-communication-selftest-unexpected", s, {}), s, hooks,
+                              red_run_options("forgotten_feedback"));
+  expect_red_on(r, "unexpected", 1);
 }
 
 }  // namespace

@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
-#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/flow_http.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
-#include "fixtures/server_gates.hpp"
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
@@ -89,36 +89,27 @@ class VideoPipelineStress : public StressFixture {
     return p;
   }
 
-  RunResult run_flow(const Plan& p, const PipelineSize& s, const TestCampaign& campaign,
-                     const std::function<void()>& during = {}, RunOptions options = {},
-                     const std::function<std::vector<Figure>()>& more_figures = {}) {
-    Platform& platform = PlatformEnvironment::platform();
-    const std::string& tag = campaign.tag;
-    // A duration-bound load has no iteration count: size the ledger for a generous rate.
-    Ledger ledger(tag, static_cast<std::size_t>(s.videos) + 4096);
-    VuClients clients(s.vus, "", {.timeout = 10s});
+  // The run's campaign (made by the test, whose fault reads it), ledger and clients. A
+  // duration-bound load has no iteration count: the ledger is sized for a generous rate.
+  static FlowRunOptions flow_options(const PipelineSize& s, const TestCampaign& campaign) {
+    return {.vus = s.vus,
+            .client = {.timeout = 10s},
+            .ledger_entries = static_cast<std::size_t>(s.videos) + 4096,
+            .campaign = campaign};
+  }
+
+  RunResult run_flow(FlowRun& flow, const Plan& p, const PipelineSize& s, RunOptions options = {}) {
+    const Platform& platform = flow.platform();
     const Urls urls{platform.url(Service::kDriveIntel), platform.url(Service::kVideoAgent),
                     platform.url(Service::kTitanCore), platform.url(Service::kMlService)};
     const auto timeout = render_timeout();
-    ServerGates gates(platform);
-    std::jthread fault;
-    options.after_load = [&] {
-      if (fault.joinable()) fault.join();
-      std::vector<Figure> figures =
-          check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-      for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
-      return figures;
-    };
-    if (during) fault = std::jthread(during);
     return run(
         p,
         [&](IterationContext& ctx) {
-          pipeline(ctx, clients.of(ctx), urls, campaign, tag, ledger, timeout, s.render_seconds);
+          pipeline(ctx, flow.client(ctx), urls, flow.campaign(), flow.tag(), flow.ledger(), timeout,
+                   s.render_seconds);
         },
-        options);
+        flow.arm(std::move(options)));
   }
 
   static void pipeline(IterationContext& ctx, Client& client, const Urls& urls,
@@ -218,10 +209,12 @@ TEST_F(VideoPipelineStress, RendersEveryIngestedVideoOnce) {
   const PipelineSize s = size();
   const TestCampaign campaign =
       create_test_campaign(PlatformEnvironment::platform(), make_run_tag());
-  run_flow(plan("video-pipeline", ClosedModel{.vus = s.vus, .iterations = s.videos},
+  FlowRun flow(PlatformEnvironment::platform(), flow_options(s, campaign));
+  run_flow(flow,
+           plan("video-pipeline", ClosedModel{.vus = s.vus, .iterations = s.videos},
                 {"error_rate<1%", "ingest: p(95)<1s", "scenes: p(95)<300ms", "dna: p(95)<1s",
                  "predict: p(95)<500ms", "render_wait: p(95)<20s"}),
-           s, campaign);
+           s);
 }
 
 // video-agent SIGKILLed while its workers hold jobs: the supervisor restarts it, the jobs it had
@@ -266,12 +259,35 @@ TEST_F(VideoPipelineStress, FailureRenderWorkerKilledReclaimsWithoutDoubleComple
   p.metrics.push_back({"jobs_held_at_kill", MetricKind::kFigure});
   RunOptions options;
   options.label = "video_agent_killed";
-  run_flow(p, s, campaign, kill, options, [&] {
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.during(kill);
+  flow.check([&] {
     std::vector<Figure> out;
     if (restart_s) out.push_back({"video_agent_restart_s", *restart_s, {}});
     out.push_back({"jobs_held_at_kill", static_cast<double>(held_at_kill), {}});
     return out;
   });
+  run_flow(flow, p, s, options);
+}
+
+// Self-test: one of the run's acknowledged render jobs deleted after the load must turn the run
+// red on lost == 1: a write the platform acknowledged and then lost is found.
+TEST_F(VideoPipelineStress, SelftestLostRenderJobTurnsTheRunRed) {
+  const PipelineSize s{.vus = 2, .videos = 2};
+  Platform& platform = PlatformEnvironment::platform();
+  const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
+  FlowRun flow(platform, flow_options(s, campaign));
+  flow.inject([&] {
+    corrupt_one_row(platform.database_url(), "an acknowledged render job deleted",
+                    "DELETE FROM render_jobs WHERE id = (SELECT j.id FROM render_jobs j JOIN "
+                    "blueprints b ON b.id = j.blueprint_id WHERE b.campaign_id = $1::bigint "
+                    "ORDER BY j.id LIMIT 1) RETURNING id::text",
+                    std::to_string(campaign.id));
+  });
+  const RunResult r = run_flow(
+      flow, plan("video-pipeline-selftest-lost", ClosedModel{.vus = 2, .iterations = 2}, {}), s,
+      red_run_options("lost_render_job"));
+  expect_red_on(r, "lost", 1);
 }
 
 }  // namespace

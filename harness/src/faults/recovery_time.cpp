@@ -1,5 +1,6 @@
 #include "gauntlet/faults/recovery_time.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "gauntlet/config_error.hpp"
@@ -88,11 +89,75 @@ Recovery recovery_time(std::span<const SeriesPoint> series, const RecoveryOption
 }
 
 std::string Recovery::describe() const {
+  if (from_outcomes) {
+    if (seconds) {
+      return "recovered in " + format_3_digits(*seconds) +
+             "s (the first success after the last failure)";
+    }
+    return "did not recover within " + format_3_digits(observed_s) +
+           "s of the fault (no success after the last failure)";
+  }
   const std::string baseline = "baseline success " + format_percent(baseline_success_rate) +
                                ", p95 " + format_duration_us(baseline_p95_ms * 1000.0);
   if (seconds) return "recovered in " + format_3_digits(*seconds) + "s (" + baseline + ")";
   return "did not recover within " + format_3_digits(observed_s) + "s of the fault's end (" +
          baseline + ")";
+}
+
+void OutcomeLog::add(bool ok) { add(std::chrono::steady_clock::now(), ok); }
+
+void OutcomeLog::add(std::chrono::steady_clock::time_point at, bool ok) {
+  const std::lock_guard lock(mutex_);
+  outcomes_.push_back({at, ok});
+}
+
+std::vector<Outcome> OutcomeLog::sorted() const {
+  std::vector<Outcome> out;
+  {
+    const std::lock_guard lock(mutex_);
+    out = outcomes_;
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Outcome& a, const Outcome& b) { return a.at < b.at; });
+  return out;
+}
+
+Recovery recovery_after(std::span<const Outcome> outcomes,
+                        std::chrono::steady_clock::time_point fault,
+                        std::chrono::steady_clock::time_point until) {
+  const auto since_fault = [&](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(t - fault).count();
+  };
+  Recovery r;
+  r.from_outcomes = true;
+  std::optional<std::chrono::steady_clock::time_point> last_failure;
+  for (const Outcome& o : outcomes) {
+    if (o.at >= fault && o.at < until && !o.ok && (!last_failure || o.at > *last_failure)) {
+      last_failure = o.at;
+    }
+    r.observed_s = std::max(r.observed_s, since_fault(o.at));
+  }
+  if (!last_failure) {
+    r.seconds = 0.0;
+    return r;
+  }
+  for (const Outcome& o : outcomes) {
+    if (o.ok && o.at > *last_failure && (!r.seconds || since_fault(o.at) < *r.seconds)) {
+      r.seconds = since_fault(o.at);
+    }
+  }
+  return r;
+}
+
+Recovery slowest(std::span<const Recovery> recoveries) {
+  Recovery worst;
+  worst.from_outcomes = true;
+  worst.seconds = 0.0;
+  for (const Recovery& r : recoveries) {
+    if (!r.seconds) return r;
+    if (*r.seconds >= *worst.seconds) worst = r;
+  }
+  return worst;
 }
 
 Figure recovery_figure(std::string name, const Recovery& recovery) {

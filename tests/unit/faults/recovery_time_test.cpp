@@ -89,5 +89,47 @@ TEST(RecoveryTime, RefusesBadOptionsAndAnEmptyBaseline) {
   EXPECT_THROW(recovery_time(synthetic(0), empty), ConfigError);
 }
 
+TEST(RecoveryAfter, MeasuresFromTheFaultToTheFirstSuccessAfterTheLastFailure) {
+  const std::chrono::steady_clock::time_point t0{};
+  const auto at = [&](int ms) { return t0 + std::chrono::milliseconds(ms); };
+  const std::vector<Outcome> outcomes = {
+      {at(900), true}, {at(1100), false}, {at(1500), true}, {at(2000), false}, {at(3500), true}};
+  const Recovery r = recovery_after(outcomes, at(1000), at(5000));
+  ASSERT_TRUE(r.seconds);
+  EXPECT_DOUBLE_EQ(*r.seconds, 2.5);
+  EXPECT_EQ(r.describe(), "recovered in 2.5s (the first success after the last failure)");
+  EXPECT_DOUBLE_EQ(*recovery_after(outcomes, at(4000), at(5000)).seconds, 0.0);
+}
+
+TEST(RecoveryAfter, NoSuccessAfterTheLastFailureIsAFigureWithNoValueThatFails) {
+  const std::chrono::steady_clock::time_point t0{};
+  const auto at = [&](int ms) { return t0 + std::chrono::milliseconds(ms); };
+  const std::vector<Outcome> outcomes = {{at(500), true}, {at(1100), false}, {at(3000), false}};
+  const Recovery r = recovery_after(outcomes, at(1000), at(5000));
+  EXPECT_FALSE(r.seconds);
+  EXPECT_EQ(r.describe(),
+            "did not recover within 2s of the fault (no success after the last failure)");
+  const Figure f = recovery_figure("db_recovery_s", r);
+  EXPECT_TRUE(std::isnan(f.value));
+  // The slower of two recoveries is the one that never came.
+  const Recovery quick = recovery_after(outcomes, at(4000), at(5000));
+  const std::vector<Recovery> both = {quick, r};
+  EXPECT_FALSE(slowest(both).seconds);
+  const std::vector<Outcome> second = {{at(1200), false}, {at(1700), true}};
+  const std::vector<Recovery> timed = {recovery_after(second, at(1000), at(5000)), quick};
+  EXPECT_DOUBLE_EQ(*slowest(timed).seconds, 0.7);
+}
+
+TEST(RecoveryAfter, TheLogSortsOutcomesByTime) {
+  OutcomeLog log;
+  const std::chrono::steady_clock::time_point t0{};
+  log.add(t0 + std::chrono::milliseconds(20), true);
+  log.add(t0 + std::chrono::milliseconds(10), false);
+  const std::vector<Outcome> sorted = log.sorted();
+  ASSERT_EQ(sorted.size(), 2U);
+  EXPECT_FALSE(sorted[0].ok);
+  EXPECT_TRUE(sorted[1].ok);
+}
+
 }  // namespace
 }  // namespace gauntlet

@@ -4,7 +4,14 @@
 // baseline for N consecutive seconds. A pure function of the series, tested on synthetic ones.
 // As a figure ("recovery_s<30" in the threshold grammar) it has no value when the run never
 // recovered, which fails any threshold on it with "did not recover ...".
+//
+// For a fault whose moment is known only when it strikes (a process killed once a job is held,
+// backends terminated mid-cycle) and a recovery shorter than the series' second, the same
+// Recovery comes from the requests' own outcomes (recovery_after an OutcomeLog): the time from
+// the fault to the first success after the last failure.
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +38,7 @@ struct Recovery {
   std::optional<double> seconds;  // from fault_end_s to the first of the good seconds; none: never
   double baseline_success_rate = 0;
   double baseline_p95_ms = 0;
+  bool from_outcomes = false;  // measured by recovery_after: no baseline, described as such
   // "recovered in 4s (success 100% and p95 <= 12.3ms for 3s)" or "did not recover within 20s of
   // the fault's end (baseline success 99.5%, p95 8.2ms)".
   std::string describe() const;
@@ -39,6 +47,35 @@ struct Recovery {
 
 // Throws ConfigError for invalid options or a baseline window with no completed iteration.
 Recovery recovery_time(std::span<const SeriesPoint> series, const RecoveryOptions& options);
+
+// One request's end on the steady clock and whether the system answered it as it should.
+struct Outcome {
+  std::chrono::steady_clock::time_point at{};
+  bool ok = false;
+};
+
+// Thread-safe: virtual users add() as their requests end; sorted() once the load has ended.
+class OutcomeLog {
+ public:
+  void add(bool ok);  // now
+  void add(std::chrono::steady_clock::time_point at, bool ok);
+  std::vector<Outcome> sorted() const;  // by time
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<Outcome> outcomes_;
+};
+
+// Pure: seconds from `fault` until requests succeeded again, i.e. until the first success after
+// the last failure that ended in [fault, until): 0 when none failed there; no value when no
+// request succeeded after that failure (it never recovered while the run watched; observed_s is
+// then the time from the fault to the last outcome). `outcomes` in any order.
+Recovery recovery_after(std::span<const Outcome> outcomes,
+                        std::chrono::steady_clock::time_point fault,
+                        std::chrono::steady_clock::time_point until);
+
+// The slower of several recoveries (each fault of a run); no value when any never recovered.
+Recovery slowest(std::span<const Recovery> recoveries);
 
 // A recovery time a run reports as the figure `name` (seconds), from its own series.
 struct RecoveryMetric {

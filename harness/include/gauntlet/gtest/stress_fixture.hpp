@@ -39,6 +39,10 @@ struct RunOptions {
   std::string label;
   // Fail the test when a threshold FAILs or the run is incomplete (thresholds_pass).
   bool expect_thresholds = true;
+  // Write the result into this folder of the results directory instead of the directory itself:
+  // a self-test's run that is meant to turn red, kept out of the suite's report (which reads only
+  // the files directly inside the results directory). "" writes it there.
+  std::string results_subdir{};
   // Merged into RunResult::extra (e.g. a comparison figure).
   nlohmann::json extra = nlohmann::json::object();
   // Called once the load has ended (every virtual user joined), before the thresholds are judged:
