@@ -192,8 +192,7 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   attach_figures(options, facts);
   const RunResult result = assemble_result(std::move(facts), checked.thresholds());
 
-  write_result_file(result, options.results_subdir.empty() ? results_dir_
-                                                           : results_dir_ / options.results_subdir);
+  write_result_file(result, results_dir_);
   record_properties(result, options.label.empty() ? "" : options.label + ".");
   SummaryReporter(out_).report_run(result);
   if (options.expect_thresholds) {

@@ -88,16 +88,6 @@ TEST_F(StressFixtureTest, AJudgedRunIsNoProbe) {
   EXPECT_FALSE(is_probe(read_result_file(result_file_path(r.name, results_dir()))));
 }
 
-TEST_F(StressFixtureTest, AResultsSubdirKeepsARedSelfTestOutOfTheResultsDirectory) {
-  RunOptions options;
-  options.expect_thresholds = false;
-  options.results_subdir = "selftest";
-  options.after_load = [] { return std::vector<Figure>{{"lost", 1, {}}}; };
-  const RunResult r = run(ledger_plan(), scenario, options);
-  EXPECT_TRUE(std::filesystem::exists(result_file_path(r.name, results_dir() / "selftest")));
-  EXPECT_FALSE(std::filesystem::exists(result_file_path(r.name, results_dir())));
-}
-
 TEST_F(StressFixtureTest, ACheckThatThrowsLeavesAnIncompleteResultWhoseFiguresFail) {
   RunOptions options;
   options.expect_thresholds = false;

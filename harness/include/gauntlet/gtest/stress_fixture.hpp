@@ -37,12 +37,10 @@ namespace gauntlet {
 struct RunOptions {
   // Distinguishes several runs of one test: the result is named "<Suite>.<Test>.<label>".
   std::string label;
-  // Fail the test when a threshold FAILs or the run is incomplete (thresholds_pass).
+  // Fail the test when a threshold FAILs or the run is incomplete (thresholds_pass). False makes
+  // the run a probe its test judges itself (report/run_status.hpp): a level of a breaking-point
+  // search, a run fed a wrong state on purpose; reports show it but never fail on it.
   bool expect_thresholds = true;
-  // Write the result into this folder of the results directory instead of the directory itself:
-  // a self-test's run that is meant to turn red, kept out of the suite's report (which reads only
-  // the files directly inside the results directory). "" writes it there.
-  std::string results_subdir{};
   // Merged into RunResult::extra (e.g. a comparison figure).
   nlohmann::json extra = nlohmann::json::object();
   // Called once the load has ended (every virtual user joined), before the thresholds are judged:
