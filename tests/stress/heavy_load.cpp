@@ -26,6 +26,9 @@ void HeavyStress::declare_leak_figures(Plan& plan, const MonitorOptions& monitor
   plan.metrics.push_back({"rss_slope." + monitor.self_name, MetricKind::kFigure});
   for (const MonitoredProcess& p : monitor.processes) {
     plan.metrics.push_back({"rss_slope." + p.name, MetricKind::kFigure});
+    if (!p.children_name.empty()) {
+      plan.metrics.push_back({"rss_slope." + p.children_name, MetricKind::kFigure});
+    }
   }
   plan.metrics.push_back({"p99_drift", MetricKind::kFigure});
 }
