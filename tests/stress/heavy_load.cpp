@@ -1,6 +1,8 @@
 #include "heavy_load.hpp"
 
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace gauntlet {
 namespace {
@@ -47,6 +49,25 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
     expect_json(post_prediction(client, gateway, campaign_id, ctx.iteration()), 201,
                 "POST /api/v1/predictions");
   });
+}
+
+GatewayRateLimit::GatewayRateLimit(const Platform& platform, double rate_per_s, double burst)
+    : url_(platform.url(Service::kGateway) + "/__admin/rate_limit") {
+  Client client;
+  const Response r = client.post_json(url_, {{"rate_per_s", rate_per_s}, {"burst", burst}});
+  if (r.status != 200) {
+    throw std::runtime_error("POST " + url_ + " answered " + std::to_string(r.status) + ": " +
+                             r.body + r.error_message);
+  }
+}
+
+GatewayRateLimit::~GatewayRateLimit() {
+  Client client;
+  const Response r = client.del(url_);
+  if (r.status != 200) {
+    std::cerr << "warning: DELETE " << url_ << " answered " << r.status
+              << ": the gateway keeps the test's rate limit\n";
+  }
 }
 
 PidWatch::PidWatch(const Platform& platform) : platform_(platform) {

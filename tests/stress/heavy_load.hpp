@@ -37,6 +37,20 @@ Response post_prediction(Client& client, const std::string& gateway, std::int64_
 void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
                      std::int64_t campaign_id);
 
+// The gateway's per-key rate limit lowered for one test through POST /__admin/rate_limit
+// (docs/platform-api/gateway.md), and restored to its flags' values (DELETE) when this goes out
+// of scope. Throws std::runtime_error when the gateway refuses the change.
+class GatewayRateLimit {
+ public:
+  GatewayRateLimit(const Platform& platform, double rate_per_s, double burst);
+  ~GatewayRateLimit();
+  GatewayRateLimit(const GatewayRateLimit&) = delete;
+  GatewayRateLimit& operator=(const GatewayRateLimit&) = delete;
+
+ private:
+  std::string url_;
+};
+
 // The same pids still run every managed service (nothing crashed and was restarted): the figure
 // "pids_changed" (0 when none), with the services whose pid changed as examples.
 class PidWatch {
