@@ -7,11 +7,7 @@
 // run after the load); nothing acknowledged is lost or applied twice. The share of fast,
 // well-formed refusals is a metric (refusal_share) and must be > 0: the capacity was crossed.
 // Label: heavy.
-#include <atomic>
-#include <nlohmann/json.hpp>
-
 #include "fixtures/checkers/platform_integrity.hpp"
-#include "fixtures/checkers/refusal_check.hpp"
 #include "heavy_load.hpp"
 
 namespace gauntlet {
@@ -42,9 +38,7 @@ TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) 
   VuClients clients(vus, platform.seed().authorization(), {.timeout = 20s});
   const PidWatch pids(platform);
 
-  std::atomic<std::int64_t> in_flight{0};
-  std::atomic<std::int64_t> answers{0};
-  std::atomic<std::int64_t> clean_refusals{0};
+  FeedbackUnderOverload feedback(gateway, campaign.id, ledger, fast);
   RunOptions options;
   options.monitor = platform_monitor();
   // The generator grows by design while it makes hundreds of clients in the first seconds (the
@@ -52,64 +46,24 @@ TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) 
   options.monitor->limits.memory_growth_rate_mb_per_sec = 100;
   // Bounded concurrency is part of the plan: the probe shows the run never had more in flight.
   options.monitor->limits.max_concurrent_operations = vus;
-  options.monitor->operations_in_flight = [&] { return in_flight.load(); };
+  options.monitor->operations_in_flight = [&] { return feedback.in_flight(); };
   options.after_load = [&] {
     std::vector<Figure> figures =
         check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
     figures.push_back(pids.changed());
     // The share of all answers that were fast, well-formed refusals: how the gateway sheds load.
-    const auto n = answers.load();
-    figures.push_back(
-        {"refusal_share",
-         n == 0 ? 0.0 : static_cast<double>(clean_refusals.load()) / static_cast<double>(n),
-         {}});
+    figures.push_back(feedback.refusal_share());
     return figures;
   };
-
   Plan plan{.name = "heavy-concurrency",
             .model = ClosedModel{.vus = vus, .duration = duration},
-            .thresholds = {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",
-                           "duplicated==0", "unexpected==0", "stuck==0", "accepted>=1",
-                           "refusal_share>0"},
-            .metrics = {{"refusals", MetricKind::kCounter},
-                        {"refusals_malformed", MetricKind::kCounter},
-                        {"accepted", MetricKind::kCounter},
-                        {"pids_changed", MetricKind::kFigure},
-                        {"refusal_share", MetricKind::kFigure}}};
-  for (std::string_view n : kIntegrityFigureNames)
-    plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+            .thresholds = {"refusal_share>0"}};
+  FeedbackUnderOverload::declare(plan);
 
   const RunResult result = run(
       plan,
       [&](IterationContext& ctx) {
-        ctx.step("feedback", [&] {
-          const std::string event = tag + "-evt-" + std::to_string(ctx.iteration());
-          in_flight.fetch_add(1);
-          const Response r = clients.of(ctx).post_json(
-              gateway + "/api/v1/feedback", {{"event_id", event},
-                                             {"campaign_id", campaign.id},
-                                             {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
-                                             {"reward", ctx.iteration() % 2}});
-          in_flight.fetch_sub(1);
-          if (r.status != 0) answers.fetch_add(1);
-          if (r.status == 201) {
-            ledger.append(ledger_kind::kFeedback, event);
-            ctx.count("accepted");
-            return;
-          }
-          if (is_overload_refusal(r)) {
-            ctx.count("refusals");
-            const std::string problem = refusal_problem(r, fast);
-            if (problem.empty()) {  // a graceful refusal: a client backs off and retries
-              clean_refusals.fetch_add(1);
-              return;
-            }
-            ctx.count("refusals_malformed");
-            ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
-            return;
-          }
-          expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
-        });
+        feedback.step(ctx, clients.of(ctx), tag + "-evt-" + std::to_string(ctx.iteration()));
       },
       options);
 

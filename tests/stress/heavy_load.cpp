@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/refusal_check.hpp"
+
 namespace gauntlet {
 namespace {
 
@@ -49,6 +52,62 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
     expect_json(post_prediction(client, gateway, campaign_id, ctx.iteration()), 201,
                 "POST /api/v1/predictions");
   });
+}
+
+FeedbackUnderOverload::FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id,
+                                             Ledger& ledger, std::chrono::nanoseconds fast)
+    : gateway_(std::move(gateway)), campaign_id_(campaign_id), ledger_(ledger), fast_(fast) {}
+
+void FeedbackUnderOverload::step(IterationContext& ctx, Client& client, const std::string& event) {
+  ctx.step("feedback", [&] {
+    in_flight_.fetch_add(1);
+    const Response r = client.post_json(gateway_ + "/api/v1/feedback",
+                                        {{"event_id", event},
+                                         {"campaign_id", campaign_id_},
+                                         {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
+                                         {"reward", ctx.iteration() % 2}});
+    in_flight_.fetch_sub(1);
+    if (r.status != 0) answers_.fetch_add(1);
+    if (r.status == 201) {
+      ledger_.append(ledger_kind::kFeedback, event);
+      ctx.count("accepted");
+      return;
+    }
+    if (is_overload_refusal(r)) {
+      ctx.count("refusals");
+      const std::string problem = refusal_problem(r, fast_);
+      if (problem.empty()) {  // a graceful refusal: a client backs off and retries
+        clean_refusals_.fetch_add(1);
+        return;
+      }
+      ctx.count("refusals_malformed");
+      ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
+      return;
+    }
+    expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
+  });
+}
+
+Figure FeedbackUnderOverload::refusal_share() const {
+  const auto n = answers_.load();
+  return {"refusal_share",
+          n == 0 ? 0.0 : static_cast<double>(clean_refusals_.load()) / static_cast<double>(n),
+          {}};
+}
+
+void FeedbackUnderOverload::declare(Plan& plan) {
+  for (const char* t : {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",
+                        "duplicated==0", "unexpected==0", "stuck==0", "accepted>=1"}) {
+    plan.thresholds.emplace_back(t);
+  }
+  plan.metrics.push_back({"refusals", MetricKind::kCounter});
+  plan.metrics.push_back({"refusals_malformed", MetricKind::kCounter});
+  plan.metrics.push_back({"accepted", MetricKind::kCounter});
+  plan.metrics.push_back({"pids_changed", MetricKind::kFigure});
+  plan.metrics.push_back({"refusal_share", MetricKind::kFigure});
+  for (std::string_view n : kIntegrityFigureNames) {
+    plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+  }
 }
 
 GatewayRateLimit::GatewayRateLimit(const Platform& platform, double rate_per_s, double burst)

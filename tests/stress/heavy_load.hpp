@@ -3,6 +3,7 @@
 // share: one platform for the binary, the fixture with the resource monitor on every platform
 // process, and the gateway's prediction path, the cheapest call that crosses gateway, ml-service
 // and PostgreSQL.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -36,6 +37,34 @@ Response post_prediction(Client& client, const std::string& gateway, std::int64_
 // One prediction as a step: a 201 passes, anything else fails with the answer's class.
 void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
                      std::int64_t campaign_id);
+
+// Feedback events written through the gateway by a load that may exceed what the platform admits:
+// a 201 goes into the ledger (counter "accepted"); a 429/503 is a refusal ("refusals") that must
+// be fast and well-formed (fixtures/checkers/refusal_check.hpp), else it counts as
+// "refusals_malformed" and fails the iteration; any other answer fails it. Counts the requests in
+// flight (for the monitor's max_concurrent_operations) and the share of answers that were clean
+// refusals (the figure "refusal_share").
+class FeedbackUnderOverload {
+ public:
+  FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id, Ledger& ledger,
+                        std::chrono::nanoseconds fast);
+  // One event, `event` its id, as the step "feedback".
+  void step(IterationContext& ctx, Client& client, const std::string& event);
+  std::int64_t in_flight() const { return in_flight_.load(); }
+  Figure refusal_share() const;
+  // Declares the counters, "refusal_share", "pids_changed" and the integrity figures on `plan`,
+  // and adds the thresholds every such run holds: errors, malformed refusals, integrity, pids.
+  static void declare(Plan& plan);
+
+ private:
+  std::string gateway_;
+  std::int64_t campaign_id_;
+  Ledger& ledger_;
+  std::chrono::nanoseconds fast_;
+  std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> answers_{0};
+  std::atomic<std::int64_t> clean_refusals_{0};
+};
 
 // The gateway's per-key rate limit lowered for one test through POST /__admin/rate_limit
 // (docs/platform-api/gateway.md), and restored to its flags' values (DELETE) when this goes out
