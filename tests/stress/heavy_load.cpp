@@ -54,6 +54,97 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
   });
 }
 
+void creative_flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                   const TestCampaign& campaign, Ledger& ledger, const std::string& name,
+                   std::chrono::nanoseconds render_timeout) {
+  using nlohmann::json;
+  ctx.step("upload", [&] {
+    const std::string asset(16 * 1024, static_cast<char>('a' + ctx.iteration() % 26));
+    expect_json(
+        client.send_binary("POST", gateway + "/api/v1/assets/upload?filename=" + name + ".mp4",
+                           asset, "video/mp4"),
+        201, "POST /api/v1/assets/upload");
+  });
+  const json video = ctx.step("scenes", [&] {
+    return expect_json(client.post_json(gateway + "/api/v1/videos", {{"source_ref", name},
+                                                                     {"duration_ms", 20'000},
+                                                                     {"campaign_id", campaign.id}}),
+                       201, "POST /api/v1/videos");
+  });
+  ctx.step("predict", [&] {
+    expect_json(client.post_json(gateway + "/api/v1/predictions",
+                                 {{"video_id", video.at("id")}, {"campaign_id", campaign.id}}),
+                201, "POST /api/v1/predictions");
+  });
+  const json council = ctx.step("council", [&] {
+    return expect_json(client.post_json(gateway + "/api/v1/council",
+                                        {{"prompt", "A playful ad for trail shoes, take " +
+                                                        std::to_string(ctx.iteration() % 7)},
+                                         {"variants", 2},
+                                         {"campaign_id", campaign.id}}),
+                       201, "POST /api/v1/council");
+  });
+  ctx.step("render", [&] {
+    const auto submitted = ctx.clock().now();
+    json generation = expect_json(
+        client.post_json(gateway + "/api/v1/generations",
+                         {{"blueprint_id", council.at("blueprint_id")}, {"duration_s", 6}}),
+        202, "POST /api/v1/generations");
+    const std::string id = generation.at("id").get<std::string>();
+    bool recorded = false;
+    for (;;) {
+      if (!recorded && generation.value("render_job_id", json()).is_number()) {
+        ledger.append(ledger_kind::kRenderJob,
+                      std::to_string(generation.at("render_job_id").get<std::int64_t>()),
+                      "generation:" + id);
+        recorded = true;
+      }
+      const std::string status = generation.value("status", "");
+      if (status == "succeeded") return;
+      if (status == "failed" || status == "rejected") {
+        throw StepFailure(ErrorClass::kBodyMismatch,
+                          "generation " + status + ": " + generation.value("error", json()).dump());
+      }
+      if (ctx.clock().now() - submitted > render_timeout || ctx.stop_requested()) {
+        throw StepFailure(ErrorClass::kTimeout,
+                          "generation still " + status + " after the render timeout");
+      }
+      ctx.clock().sleep_until(ctx.clock().now() + std::chrono::milliseconds(100));
+      generation = expect_json(client.get(gateway + "/api/v1/generations/" + id), 200,
+                               "GET /api/v1/generations/{id}");
+    }
+  });
+  ctx.step("publish", [&] {
+    const json change = expect_json(
+        client.post_json(
+            gateway + "/api/v1/ad-changes",
+            {{"campaign_id", campaign.id},
+             {"change_type", "status"},
+             {"payload", {{"status", ctx.iteration() % 2 == 0 ? "active" : "paused"}}}}),
+        202, "POST /api/v1/ad-changes");
+    ledger.append(ledger_kind::kAdChange, change.at("id").get<std::string>());
+  });
+}
+
+LevelOutcome level_outcome(const RunResult& r, double level) {
+  const Histogram& h = r.metrics.iteration.latency;
+  LevelOutcome out;
+  out.level = level;
+  out.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1000.0;
+  out.p95_ms = static_cast<double>(h.value_at_percentile(95)) / 1000.0;
+  out.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1000.0;
+  out.error_rate = r.metrics.iteration.error_rate();
+  out.achieved_rate = r.achieved_rate_per_s;
+  out.passed = !r.incomplete;
+  if (r.incomplete) out.note = "incomplete: " + r.stop_reason;
+  for (const ThresholdOutcome& t : r.thresholds) {
+    if (t.verdict != Verdict::kFail) continue;
+    out.passed = false;
+    out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail;
+  }
+  return out;
+}
+
 FeedbackUnderOverload::FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id,
                                              Ledger& ledger, std::chrono::nanoseconds fast)
     : gateway_(std::move(gateway)), campaign_id_(campaign_id), ledger_(ledger), fast_(fast) {}
