@@ -53,7 +53,7 @@ TEST_F(HeavyExhaustion, CpuAndMemoryPressureFromStressNgLeavesThePredictionPathS
   ASSERT_TRUE(std::filesystem::exists(kStressNg))
       << kStressNg << " is missing: scripts/setup installs the stress-ng Debian package";
   Platform& platform = PlatformEnvironment::platform();
-  const auto duration = param("duration", {4s, 15s, 2min}, 1s, 24h);
+  const auto duration = param("duration", {4s, 6s, 2min}, 1s, 24h);
   const auto vm_mb = param("stress_vm_mb", {256, 512, 1024}, 1, 1 << 20);
   const auto cpu_workers = param("stress_cpu_workers", {2, 2, 2}, 1, 256);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count() + 5;
@@ -245,7 +245,7 @@ TEST_F(HeavyDatabasePool, MoreDbWorkThanThePoolsHoldQueuesAndLosesNothing) {
   Platform& platform = PlatformEnvironment::platform();
   // ml-service's pool holds 8 connections, the gateway's 16 (docs/platform-api/common.md).
   const auto vus = param("db_vus", {24, 32, 64}, 1, 4096);
-  const auto duration = param("duration", {4s, 8s, 1min}, 1s, 24h);
+  const auto duration = param("duration", {4s, 5s, 1min}, 1s, 24h);
   const auto hold = param("db_lock_hold", {1500ms, 2s, 5s}, 1ms, 1h);
   const auto fast = param("refusal_fast", {1s, 1s, 1s}, 1ms, 1min);
   const std::string tag = make_run_tag();
