@@ -154,19 +154,19 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   search.to = number_param("bp_to", {1200, 1200, 3000}, 0.2, 1e6);
   search.steps = static_cast<int>(param("bp_steps", {4, 4, 8}, 2, 100));
   search.precision = number_param("bp_precision", {0.1, 0.1, 0.05}, 0.001, 0.9);
-  search.time_budget = param("bp_budget", {25s, 20s, 10min}, 1s, 24h);
+  search.time_budget = param("bp_budget", {25s, 16s, 10min}, 1s, 24h);
   const auto level_length = param("bp_level", {1s, 2s, 10s}, 100ms, 1h);
   const std::string p99 =
       "p(99)<" + std::to_string(param("bp_p99_ms", {300, 300, 300}, 1, 60'000)) + "ms";
   search.thresholds = {p99, "error_rate<1%", "dropped==0"};
-  cooldown_ = param("bp_cooldown", {500ms, 1s, 5s}, 0s, 1min);
+  cooldown_ = param("bp_cooldown", {500ms, 500ms, 5s}, 0s, 1min);
   max_vus_ = param("bp_max_vus", {256, 256, 512}, 1, 10'000);
   clients_.emplace(max_vus_, platform.seed().authorization());
   campaign_ = create_test_campaign(platform, make_run_tag());
 
   // A cold platform (new connections, empty caches) is slow for its first second or two: warm it
   // at the lowest level first, outside the search.
-  run_level(search.from, param("bp_warmup", {2s, 3s, 10s}, 0s, 1h), "warmup", search.thresholds);
+  run_level(search.from, param("bp_warmup", {2s, 2s, 10s}, 0s, 1h), "warmup", search.thresholds);
   SteadyClock clock;
   CapacityCurve curve = find_breaking_point(
       search,
@@ -238,7 +238,7 @@ TEST_F(HeavyCreativeBreakingPoint, CreativeFlowHighestSustainableUsersIsConsiste
   search.to = number_param("flow_bp_to", {24, 32, 96}, 2, 10'000);
   search.steps = static_cast<int>(param("flow_bp_steps", {2, 2, 6}, 2, 100));
   search.precision = number_param("flow_bp_precision", {0.5, 0.25, 0.1}, 0.001, 0.9);
-  search.time_budget = param("flow_bp_budget", {12s, 22s, 10min}, 1s, 24h);
+  search.time_budget = param("flow_bp_budget", {12s, 18s, 10min}, 1s, 24h);
   const auto level_length = param("flow_bp_level", {1s, 1500ms, 10s}, 100ms, 1h);
   const std::string p99 =
       "p(99)<" + std::to_string(param("flow_bp_p99_ms", {500, 500, 500}, 1, 600'000)) + "ms";
