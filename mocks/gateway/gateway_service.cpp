@@ -88,7 +88,49 @@ Downstream* GatewayService::downstream(const std::string& service) const {
   return it == downstreams_.end() ? nullptr : it->second.get();
 }
 
+json GatewayService::rate_limit_json() const {
+  return {{"rate_per_s", limiter_.rate_per_s()}, {"burst", limiter_.burst()}};
+}
+
+void GatewayService::register_admin_routes(Router& router) {
+  router.get("/__admin/rate_limit",
+             [this](const Request&) { return Response::json(200, rate_limit_json()); });
+  router.post("/__admin/rate_limit", [this](const Request& req) {
+    const json body = req.json_body();
+    if (!body.is_object()) {
+      throw ConfigError("the rate_limit body must be a JSON object, got " + body.dump());
+    }
+    Problems problems;
+    double rate = limiter_.rate_per_s();
+    double burst = limiter_.burst();
+    for (const auto& [field, value] : body.items()) {
+      if (field == "reset") {
+        if (value != true) problems.add("reset must be true, got " + value.dump());
+        rate = options_.rate_per_s;
+        burst = options_.burst;
+      } else if (field != "rate_per_s" && field != "burst") {
+        problems.add("unknown field " + field + " (known: rate_per_s, burst, reset)");
+      } else if (!value.is_number()) {
+        problems.add(field + " must be a number, got " + value.dump());
+      }
+    }
+    problems.throw_if_any();
+    if (!body.contains("reset")) {
+      rate = body.value("rate_per_s", rate);
+      burst = body.value("burst", burst);
+    }
+    limiter_.configure(rate, burst);  // ConfigError (400) names a value out of range
+    logger_.info("rate limit set", {{"rate_per_s", rate}, {"burst", burst}});
+    return Response::json(200, rate_limit_json());
+  });
+  router.del("/__admin/rate_limit", [this](const Request&) {
+    limiter_.configure(options_.rate_per_s, options_.burst);
+    return Response::json(200, rate_limit_json());
+  });
+}
+
 void GatewayService::register_routes(Router& router) {
+  register_admin_routes(router);
   const std::size_t json_limit = options_.max_json_body_bytes;
   const Handler proxied =
       guarded([this](const Request& r, const Caller& c) { return proxy(r, c); }, json_limit);

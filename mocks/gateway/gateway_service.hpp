@@ -67,6 +67,10 @@ class GatewayService {
   using GuardedHandler = std::function<Response(const Request&, const Caller&)>;
 
   void register_routes(Router& router);
+  // GET/POST/DELETE /__admin/rate_limit: read, change ({"rate_per_s","burst"}, or
+  // {"reset":true}) or restore the flags' per-key rate limit at run time.
+  void register_admin_routes(Router& router);
+  nlohmann::json rate_limit_json() const;
   void register_metrics(MetricsRegistry& metrics);
   // Request id, auth, rate limit and body-size check around `handler`; errors become JSON
   // responses that still carry X-Request-Id.

@@ -1,14 +1,20 @@
-// Breaking point of the gateway's prediction path: open-model runs at increasing arrival rates
+// Breaking points. The gateway's prediction path: open-model runs at increasing arrival rates
 // (steps, then bisection), each a normal result of its own (label level-<rate>), until p99, the
-// error rate or dropped arrivals fail. Reports the highest sustainable rate, the knee and the
-// curve (the result's "breaking_point"), and checks the search's own consistency: the rate it
-// reports passes again when re-run, and the first failing rate above it fails again. Label: heavy.
+// error rate or dropped arrivals fail. The creative flow: closed-model runs at increasing numbers
+// of users, each user driving whole flows (upload .. render .. publish) back to back, until the
+// flow's p99, its error rate or its integrity (lost, duplicated, stuck work) fail. Each reports
+// the highest sustainable level, the knee and the curve (the result's "breaking_point"), and
+// checks the search's own consistency: the level it reports passes again when re-run, and the
+// first failing level above it fails again; when no level failed, the result says so (the
+// breaking point is beyond the range searched) instead of skipping the check. Label: heavy.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
 
+#include "fixtures/checkers/platform_integrity.hpp"
 #include "gauntlet/load/breaking_point.hpp"
 #include "gauntlet/text/measured_format.hpp"
 #include "heavy_load.hpp"
@@ -43,21 +49,96 @@ class HeavyBreakingPoint : public HeavyStress {
           prediction_step(ctx, clients_->of(ctx), gateway, campaign_->id);
         },
         options);
-    const Histogram& h = r.metrics.iteration.latency;
-    LevelOutcome out;
-    out.level = rate;
-    out.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1000.0;
-    out.p95_ms = static_cast<double>(h.value_at_percentile(95)) / 1000.0;
-    out.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1000.0;
-    out.error_rate = r.metrics.iteration.error_rate();
-    out.achieved_rate = r.achieved_rate_per_s;
-    out.passed = !r.incomplete;
-    for (const ThresholdOutcome& t : r.thresholds) {
-      if (t.verdict != Verdict::kFail) continue;
-      out.passed = false;
-      out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail;
+    return level_outcome(r, rate);
+  }
+
+  // Prints the curve, level by level.
+  static void print_curve(const std::string& what, const CapacityCurve& curve) {
+    const auto level = [&](std::optional<double> l) {
+      return l ? format_3_digits(*l) + " " + curve.unit : std::string("none");
+    };
+    std::cout << "[ figures  ] " << what << ": highest sustainable "
+              << level(curve.highest_sustainable) << ", knee " << level(curve.knee) << ", "
+              << curve.levels.size() << " levels (" << curve.note << ")\n";
+    for (const LevelOutcome& l : curve.levels) {
+      std::cout << "[ figures  ]   " << format_3_digits(l.level) << " " << curve.unit << "  p50 "
+                << l.p50_ms << " ms  p95 " << l.p95_ms << " ms  p99 " << l.p99_ms << " ms  errors "
+                << l.error_rate << "  achieved " << l.achieved_rate << "/s  "
+                << (l.passed ? "PASS" : "FAIL " + l.note) << '\n';
     }
-    return out;
+  }
+
+  // The search's own consistency, each side judged on up to `attempts` runs so that one stall
+  // from outside (other work on a shared machine) does not decide it: the reported level passes
+  // when re-run, and a level clearly above it fails: the first failing level of the curve, but at
+  // least `margin` above the reported one (the machine's own capacity moves by some percent from
+  // run to run). When no level failed (every level up to the top passed, or the time budget ended
+  // the search first), there is no level above to re-check: the result says so (the figure
+  // "bp_no_failing_level" 1, and the curve's note says which of the two).
+  void expect_consistent(CapacityCurve& curve, const BreakingPointOptions& search,
+                         const std::function<LevelOutcome(double, const std::string&)>& run,
+                         std::int64_t attempts, double margin) {
+    ASSERT_TRUE(curve.highest_sustainable)
+        << "even " << search.from << " " << curve.unit << " failed: " << curve.note;
+    const auto recheck = [&](double level, const std::string& label, bool want_pass) {
+      LevelOutcome last;
+      for (std::int64_t i = 1; i <= attempts; ++i) {
+        last = run(level, label + "-" + std::to_string(i));
+        if (last.passed == want_pass) break;
+      }
+      return last;
+    };
+    const LevelOutcome again = recheck(*curve.highest_sustainable, "recheck-highest", true);
+    EXPECT_TRUE(again.passed) << "the highest sustainable level " << *curve.highest_sustainable
+                              << " " << curve.unit << " failed when re-run: " << again.note;
+    std::optional<double> first_failing;
+    for (const LevelOutcome& l : curve.levels) {
+      if (!l.passed && l.level > *curve.highest_sustainable) {
+        first_failing = l.level;
+        break;
+      }
+    }
+    if (!first_failing) {
+      // Either every level up to the top passed, or the time budget ended the search first.
+      curve.note += *curve.highest_sustainable == search.to
+                        ? "; no level failed up to " + format_3_digits(search.to) + " " +
+                              curve.unit +
+                              ": the breaking point is beyond the range, no level above it was "
+                              "re-checked"
+                        : "; the search ended before any level failed (highest run " +
+                              format_3_digits(*curve.highest_sustainable) + " of " +
+                              format_3_digits(search.to) + " " + curve.unit +
+                              "): the breaking point was not found, no level above it was "
+                              "re-checked";
+      std::cout << "[ figures  ] " << curve.note << '\n';
+      return;
+    }
+    double next = std::max(*curve.highest_sustainable * (1 + margin), *first_failing);
+    if (search.whole_levels) next = std::ceil(next);
+    const LevelOutcome above = recheck(next, "recheck-next", false);
+    EXPECT_FALSE(above.passed) << "the level " << next << " " << curve.unit
+                               << " above the breaking point passed when re-run";
+  }
+
+  // The curve in a result of its own (the report plots it), with "bp_no_failing_level" 1 when
+  // the search found no failing level.
+  void record_curve(const std::string& name, const CapacityCurve& curve) {
+    bool any_failed = false;
+    for (const LevelOutcome& l : curve.levels) any_failed = any_failed || !l.passed;
+    RunOptions options;
+    options.label = "curve";
+    options.expect_thresholds = false;
+    options.extra = {{"breaking_point_note", curve.note}};
+    options.breaking_point = curve;
+    options.after_load = [any_failed] {
+      return std::vector<Figure>{{"bp_no_failing_level", any_failed ? 0.0 : 1.0, {}}};
+    };
+    Plan plan{.name = name,
+              .model = ClosedModel{.vus = 1, .iterations = 1},
+              .thresholds = {"error_rate<100%"},
+              .metrics = {{"bp_no_failing_level", MetricKind::kFigure}}};
+    run(
+        plan, [](IterationContext&) {}, options);
   }
 
   std::int64_t max_vus_ = 64;
@@ -71,92 +152,121 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   BreakingPointOptions search;
   search.from = number_param("bp_from", {50, 50, 50}, 0.1, 1e6);
   search.to = number_param("bp_to", {1200, 1200, 3000}, 0.2, 1e6);
-  search.steps = static_cast<int>(param("bp_steps", {4, 5, 8}, 2, 100));
+  search.steps = static_cast<int>(param("bp_steps", {4, 4, 8}, 2, 100));
   search.precision = number_param("bp_precision", {0.1, 0.1, 0.05}, 0.001, 0.9);
-  search.time_budget = param("bp_budget", {25s, 60s, 10min}, 1s, 24h);
-  const auto level_length = param("bp_level", {1s, 3s, 10s}, 100ms, 1h);
+  search.time_budget = param("bp_budget", {25s, 16s, 10min}, 1s, 24h);
+  const auto level_length = param("bp_level", {1s, 2s, 10s}, 100ms, 1h);
   const std::string p99 =
       "p(99)<" + std::to_string(param("bp_p99_ms", {300, 300, 300}, 1, 60'000)) + "ms";
   search.thresholds = {p99, "error_rate<1%", "dropped==0"};
-  cooldown_ = param("bp_cooldown", {500ms, 1s, 5s}, 0s, 1min);
+  cooldown_ = param("bp_cooldown", {500ms, 500ms, 5s}, 0s, 1min);
   max_vus_ = param("bp_max_vus", {256, 256, 512}, 1, 10'000);
   clients_.emplace(max_vus_, platform.seed().authorization());
   campaign_ = create_test_campaign(platform, make_run_tag());
 
   // A cold platform (new connections, empty caches) is slow for its first second or two: warm it
   // at the lowest level first, outside the search.
-  run_level(search.from, param("bp_warmup", {2s, 3s, 10s}, 0s, 1h), "warmup", search.thresholds);
+  run_level(search.from, param("bp_warmup", {2s, 2s, 10s}, 0s, 1h), "warmup", search.thresholds);
   SteadyClock clock;
-  const CapacityCurve curve = find_breaking_point(
+  CapacityCurve curve = find_breaking_point(
       search,
       [&](double rate) {
         return run_level(rate, level_length, "level-" + format_3_digits(rate), search.thresholds);
       },
       clock);
+  print_curve("prediction path", curve);
+  expect_consistent(
+      curve, search,
+      [&](double rate, const std::string& label) {
+        return run_level(rate, level_length, label, search.thresholds);
+      },
+      param("bp_recheck_attempts", {2, 2, 1}, 1, 10),
+      number_param("bp_margin", {0.5, 0.5, 0.25}, 0, 10));
+  record_curve("heavy-breaking-point-curve", curve);
+}
 
-  // The search's own result: the curve, with the monitor over one more run at the capacity.
-  std::cout << "[ figures  ] prediction path: highest sustainable "
-            << (curve.highest_sustainable ? format_3_digits(*curve.highest_sustainable) : "none")
-            << "/s, knee " << (curve.knee ? format_3_digits(*curve.knee) : "none") << "/s, "
-            << curve.levels.size() << " levels (" << curve.note << ")\n";
-  for (const LevelOutcome& l : curve.levels) {
-    std::cout << "[ figures  ]   " << format_3_digits(l.level) << "/s  p50 " << l.p50_ms
-              << " ms  p95 " << l.p95_ms << " ms  p99 " << l.p99_ms << " ms  errors "
-              << l.error_rate << "  achieved " << l.achieved_rate << "/s  "
-              << (l.passed ? "PASS" : "FAIL") << '\n';
+// The creative flow's breaking point in users. Each level is a closed-model run of its own
+// (label flow-level-<users>) on a campaign and ledger of its own, so its integrity figures are
+// its own; a flow still running when the level's time is up may finish (graceful stop).
+class HeavyCreativeBreakingPoint : public HeavyBreakingPoint {
+ protected:
+  LevelOutcome run_flow_level(double users, std::chrono::nanoseconds length,
+                              const std::string& label,
+                              const std::vector<std::string>& thresholds) {
+    Platform& platform = PlatformEnvironment::platform();
+    const std::string gateway = platform.url(Service::kGateway);
+    const auto vus = static_cast<std::int64_t>(users);
+    const std::string tag = make_run_tag();
+    const TestCampaign campaign = create_test_campaign(platform, tag);
+    Ledger ledger(tag, 100'000);
+    VuClients clients(vus, platform.seed().authorization());
+    Plan plan{.name = "heavy-creative-breaking-point",
+              .model = ClosedModel{.vus = vus, .duration = length},
+              .thresholds = thresholds};
+    plan.graceful_stop = render_timeout_;
+    for (std::string_view n : kIntegrityFigureNames) {
+      plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+    }
+    std::this_thread::sleep_for(cooldown_);
+    RunOptions options;
+    options.label = label;
+    options.expect_thresholds = false;  // a failing level is the point of the search
+    options.after_load = [&] {
+      return check_platform_integrity(
+          ledger, IntegrityScope::of(platform, campaign),
+          {.bound = std::chrono::duration_cast<std::chrono::milliseconds>(integrity_bound_)});
+    };
+    const RunResult r = run(
+        plan,
+        [&](IterationContext& ctx) {
+          creative_flow(ctx, clients.of(ctx), gateway, campaign, ledger,
+                        tag + "-" + std::to_string(ctx.iteration()), render_timeout_);
+        },
+        options);
+    return level_outcome(r, users);
   }
-  ASSERT_TRUE(curve.highest_sustainable) << "even " << search.from << "/s failed: " << curve.note;
 
-  // Consistency, each judged on up to `bp_recheck_attempts` runs so that one stall from outside
-  // (other work on a shared machine) does not decide it: the reported rate passes when re-run ...
-  const auto attempts = param("bp_recheck_attempts", {2, 2, 1}, 1, 10);
-  const auto recheck = [&](double rate, const std::string& label, bool want_pass) {
-    LevelOutcome last;
-    for (std::int64_t i = 1; i <= attempts; ++i) {
-      last = run_level(rate, level_length, label + "-" + std::to_string(i), search.thresholds);
-      if (last.passed == want_pass) break;
-    }
-    return last;
-  };
-  const LevelOutcome again = recheck(*curve.highest_sustainable, "recheck-highest", true);
-  EXPECT_TRUE(again.passed) << "the highest sustainable rate " << *curve.highest_sustainable
-                            << "/s failed when re-run: " << again.note;
-  // ... and a rate clearly above it fails: the first failing level of the curve, but at least
-  // `bp_margin` above the reported one (the machine's own capacity moves by some percent from
-  // run to run, more when other work shares it).
-  // When every level passed, the breaking point lies beyond the range searched (a quiet machine
-  // serves the top of the range with room to spare): there is no level above to check, and the
-  // search must say so by reporting the top of the range.
-  const double margin = number_param("bp_margin", {0.5, 0.5, 0.25}, 0, 10);
-  std::optional<double> first_failing;
-  for (const LevelOutcome& l : curve.levels) {
-    if (!l.passed && l.level > *curve.highest_sustainable) {
-      first_failing = l.level;
-      break;
-    }
-  }
-  if (!first_failing) {
-    EXPECT_DOUBLE_EQ(*curve.highest_sustainable, search.to)
-        << "no level failed, so the highest sustainable rate must be the top of the range";
-    std::cout << "[ figures  ] no level failed up to " << search.to
-              << "/s: the breaking point is beyond the range, no level above it to re-check\n";
-  } else {
-    const double next = std::max(*curve.highest_sustainable * (1 + margin), *first_failing);
-    const LevelOutcome above = recheck(next, "recheck-next", false);
-    EXPECT_FALSE(above.passed) << "the rate " << next
-                               << "/s above the breaking point passed when re-run";
-  }
-  // The curve itself, in a result of its own (the report plots it).
-  RunOptions options;
-  options.label = "curve";
-  options.expect_thresholds = false;
-  Plan plan{.name = "heavy-breaking-point-curve",
-            .model = ClosedModel{.vus = 1, .iterations = 1},
-            .thresholds = {"error_rate<100%"}};
-  options.extra = {{"breaking_point_note", curve.note}};
-  options.breaking_point = curve;
-  run(
-      plan, [](IterationContext&) {}, options);
+  std::chrono::nanoseconds render_timeout_{};
+  std::chrono::nanoseconds integrity_bound_{};
+};
+
+TEST_F(HeavyCreativeBreakingPoint, CreativeFlowHighestSustainableUsersIsConsistent) {
+  BreakingPointOptions search;
+  search.unit = "users";
+  search.whole_levels = true;
+  search.from = number_param("flow_bp_from", {1, 4, 1}, 1, 10'000);
+  search.to = number_param("flow_bp_to", {24, 32, 96}, 2, 10'000);
+  search.steps = static_cast<int>(param("flow_bp_steps", {2, 2, 6}, 2, 100));
+  search.precision = number_param("flow_bp_precision", {0.5, 0.25, 0.1}, 0.001, 0.9);
+  search.time_budget = param("flow_bp_budget", {12s, 18s, 10min}, 1s, 24h);
+  const auto level_length = param("flow_bp_level", {1s, 1500ms, 10s}, 100ms, 1h);
+  const std::string p99 =
+      "p(99)<" + std::to_string(param("flow_bp_p99_ms", {500, 500, 500}, 1, 600'000)) + "ms";
+  search.thresholds = {p99, "error_rate<1%", "lost==0", "duplicated==0", "stuck==0"};
+  cooldown_ = param("flow_bp_cooldown", {200ms, 500ms, 5s}, 0s, 1min);
+  render_timeout_ = param("render_timeout", {30s, 30s, 120s}, 1s, 1h);
+  integrity_bound_ = param("flow_bp_integrity_bound", {10s, 20s, 60s}, 1s, 1h);
+
+  // Warm the flow (connections, the council's cache, render workers) outside the search.
+  run_flow_level(search.from, param("flow_bp_warmup", {1s, 1s, 5s}, 0s, 1h), "flow-warmup",
+                 search.thresholds);
+  SteadyClock clock;
+  CapacityCurve curve = find_breaking_point(
+      search,
+      [&](double users) {
+        return run_flow_level(users, level_length, "flow-level-" + format_3_digits(users),
+                              search.thresholds);
+      },
+      clock);
+  print_curve("creative flow", curve);
+  expect_consistent(
+      curve, search,
+      [&](double users, const std::string& label) {
+        return run_flow_level(users, level_length, "flow-" + label, search.thresholds);
+      },
+      param("flow_bp_recheck_attempts", {2, 2, 1}, 1, 10),
+      number_param("flow_bp_margin", {0.5, 0.5, 0.25}, 0, 10));
+  record_curve("heavy-creative-breaking-point-curve", curve);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // Extreme concurrency at the gateway: far more virtual users than the gateway has threads, each
-// writing feedback events back to back. The platform must degrade gracefully: every refusal is a
-// fast, well-formed 429 or 503 with Retry-After and the error envelope; nothing else fails; no
-// service crashes (the same pids run after the load); nothing acknowledged is lost or applied
-// twice. The share of refusals is reported as a metric (refusal_share). Label: heavy.
-#include <atomic>
-#include <nlohmann/json.hpp>
-
+// writing feedback events back to back, with the gateway's per-key rate limit lowered for the run
+// (POST /__admin/rate_limit; the platform's own 10,000/s would never be crossed) so that the load
+// is far beyond what the gateway admits. The platform must degrade gracefully: every refusal is a
+// fast, well-formed 429 or 503 with Retry-After and the error envelope
+// (fixtures/checkers/refusal_check.hpp); nothing else fails; no service crashes (the same pids
+// run after the load); nothing acknowledged is lost or applied twice. The share of fast,
+// well-formed refusals is a metric (refusal_share) and must be > 0: the capacity was crossed.
+// Label: heavy.
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "heavy_load.hpp"
 
@@ -16,24 +17,23 @@ using namespace std::chrono_literals;
 
 class HeavyConcurrency : public HeavyStress {};
 
-// A refusal the platform may give under overload: 429 or 503, quickly, with Retry-After and the
-// {"error":{"status","message"}} envelope. Returns "" when it is one, else what is wrong with it.
-std::string refusal_problem(const Response& r, std::chrono::nanoseconds fast) {
-  if (!r.header("Retry-After")) return std::to_string(r.status) + " without Retry-After";
-  const auto body = r.json();
-  if (!body || !body->contains("error"))
-    return std::to_string(r.status) + " without the error envelope";
-  if (r.elapsed > fast)
-    return std::to_string(r.status) + " after " + std::to_string(r.elapsed.count() / 1'000'000) +
-           "ms";
-  return "";
-}
-
 TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) {
   Platform& platform = PlatformEnvironment::platform();
   const auto vus = param("heavy_vus", {64, 256, 512}, 1, 4096);
-  const auto duration = param("duration", {3s, 15s, 2min}, 1s, 24h);
-  const auto fast = param("refusal_fast", {1s, 1s, 1s}, 1ms, 1min);
+  const auto duration = param("duration", {3s, 6s, 2min}, 1s, 24h);
+  // Each refusal's own bound, queueing included: at ci, 256 users on the gateway's two io
+  // threads (11,000 answers/s on the shared 2-core machine) put its p99.9 near 0.5 s and, once in
+  // 68,000 answers, a refusal at 1.002 s.
+  const auto fast = param("refusal_fast", {1s, 2s, 2s}, 1ms, 1min);
+  if (!platform.is_managed(Service::kGateway)) {
+    GTEST_SKIP() << "skipped: the gateway is external (GAUNTLET_GATEWAY_URL); its rate limit is "
+                    "not ours to lower";
+  }
+  // The gateway admits this many feedback events a second for the test's key, far fewer than
+  // the virtual users send.
+  const GatewayRateLimit limit(platform,
+                               number_param("gateway_rate_per_s", {50, 100, 200}, 0.01, 1e6),
+                               number_param("gateway_burst", {10, 20, 50}, 1, 1e6));
   const std::string tag = make_run_tag();
   const TestCampaign campaign = create_test_campaign(platform, tag);
   const std::string gateway = platform.url(Service::kGateway);
@@ -41,9 +41,7 @@ TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) 
   VuClients clients(vus, platform.seed().authorization(), {.timeout = 20s});
   const PidWatch pids(platform);
 
-  std::atomic<std::int64_t> in_flight{0};
-  std::atomic<std::int64_t> answers{0};
-  std::atomic<std::int64_t> clean_refusals{0};
+  FeedbackUnderOverload feedback(gateway, campaign.id, ledger, fast);
   RunOptions options;
   options.monitor = platform_monitor();
   // The generator grows by design while it makes hundreds of clients in the first seconds (the
@@ -51,63 +49,24 @@ TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) 
   options.monitor->limits.memory_growth_rate_mb_per_sec = 100;
   // Bounded concurrency is part of the plan: the probe shows the run never had more in flight.
   options.monitor->limits.max_concurrent_operations = vus;
-  options.monitor->operations_in_flight = [&] { return in_flight.load(); };
+  options.monitor->operations_in_flight = [&] { return feedback.in_flight(); };
   options.after_load = [&] {
     std::vector<Figure> figures =
         check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
     figures.push_back(pids.changed());
     // The share of all answers that were fast, well-formed refusals: how the gateway sheds load.
-    const auto n = answers.load();
-    figures.push_back(
-        {"refusal_share",
-         n == 0 ? 0.0 : static_cast<double>(clean_refusals.load()) / static_cast<double>(n),
-         {}});
+    figures.push_back(feedback.refusal_share());
     return figures;
   };
-
   Plan plan{.name = "heavy-concurrency",
             .model = ClosedModel{.vus = vus, .duration = duration},
-            .thresholds = {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",
-                           "duplicated==0", "unexpected==0", "stuck==0", "accepted>=1"},
-            .metrics = {{"refusals", MetricKind::kCounter},
-                        {"refusals_malformed", MetricKind::kCounter},
-                        {"accepted", MetricKind::kCounter},
-                        {"pids_changed", MetricKind::kFigure},
-                        {"refusal_share", MetricKind::kFigure}}};
-  for (std::string_view n : kIntegrityFigureNames)
-    plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+            .thresholds = {"refusal_share>0"}};
+  FeedbackUnderOverload::declare(plan);
 
   const RunResult result = run(
       plan,
       [&](IterationContext& ctx) {
-        ctx.step("feedback", [&] {
-          const std::string event = tag + "-evt-" + std::to_string(ctx.iteration());
-          in_flight.fetch_add(1);
-          const Response r = clients.of(ctx).post_json(
-              gateway + "/api/v1/feedback", {{"event_id", event},
-                                             {"campaign_id", campaign.id},
-                                             {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
-                                             {"reward", ctx.iteration() % 2}});
-          in_flight.fetch_sub(1);
-          if (r.status != 0) answers.fetch_add(1);
-          if (r.status == 201) {
-            ledger.append(ledger_kind::kFeedback, event);
-            ctx.count("accepted");
-            return;
-          }
-          if (r.status == 429 || r.status == 503) {
-            ctx.count("refusals");
-            const std::string problem = refusal_problem(r, fast);
-            if (problem.empty()) {  // a graceful refusal: a client backs off and retries
-              clean_refusals.fetch_add(1);
-              return;
-            }
-            ctx.count("refusals_malformed");
-            ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
-            return;
-          }
-          expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
-        });
+        feedback.step(ctx, clients.of(ctx), tag + "-evt-" + std::to_string(ctx.iteration()));
       },
       options);
 

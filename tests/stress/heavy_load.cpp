@@ -1,6 +1,11 @@
 #include "heavy_load.hpp"
 
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fixtures/checkers/platform_integrity.hpp"
+#include "fixtures/checkers/refusal_check.hpp"
 
 namespace gauntlet {
 namespace {
@@ -26,6 +31,9 @@ void HeavyStress::declare_leak_figures(Plan& plan, const MonitorOptions& monitor
   plan.metrics.push_back({"rss_slope." + monitor.self_name, MetricKind::kFigure});
   for (const MonitoredProcess& p : monitor.processes) {
     plan.metrics.push_back({"rss_slope." + p.name, MetricKind::kFigure});
+    if (!p.children_name.empty()) {
+      plan.metrics.push_back({"rss_slope." + p.children_name, MetricKind::kFigure});
+    }
   }
   plan.metrics.push_back({"p99_drift", MetricKind::kFigure});
 }
@@ -44,6 +52,172 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
     expect_json(post_prediction(client, gateway, campaign_id, ctx.iteration()), 201,
                 "POST /api/v1/predictions");
   });
+}
+
+void creative_flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                   const TestCampaign& campaign, Ledger& ledger, const std::string& name,
+                   std::chrono::nanoseconds render_timeout) {
+  using nlohmann::json;
+  ctx.step("upload", [&] {
+    const std::string asset(16 * 1024, static_cast<char>('a' + ctx.iteration() % 26));
+    expect_json(
+        client.send_binary("POST", gateway + "/api/v1/assets/upload?filename=" + name + ".mp4",
+                           asset, "video/mp4"),
+        201, "POST /api/v1/assets/upload");
+  });
+  const json video = ctx.step("scenes", [&] {
+    return expect_json(client.post_json(gateway + "/api/v1/videos", {{"source_ref", name},
+                                                                     {"duration_ms", 20'000},
+                                                                     {"campaign_id", campaign.id}}),
+                       201, "POST /api/v1/videos");
+  });
+  ctx.step("predict", [&] {
+    expect_json(client.post_json(gateway + "/api/v1/predictions",
+                                 {{"video_id", video.at("id")}, {"campaign_id", campaign.id}}),
+                201, "POST /api/v1/predictions");
+  });
+  const json council = ctx.step("council", [&] {
+    return expect_json(client.post_json(gateway + "/api/v1/council",
+                                        {{"prompt", "A playful ad for trail shoes, take " +
+                                                        std::to_string(ctx.iteration() % 7)},
+                                         {"variants", 2},
+                                         {"campaign_id", campaign.id}}),
+                       201, "POST /api/v1/council");
+  });
+  ctx.step("render", [&] {
+    const auto submitted = ctx.clock().now();
+    json generation = expect_json(
+        client.post_json(gateway + "/api/v1/generations",
+                         {{"blueprint_id", council.at("blueprint_id")}, {"duration_s", 6}}),
+        202, "POST /api/v1/generations");
+    const std::string id = generation.at("id").get<std::string>();
+    bool recorded = false;
+    for (;;) {
+      if (!recorded && generation.value("render_job_id", json()).is_number()) {
+        ledger.append(ledger_kind::kRenderJob,
+                      std::to_string(generation.at("render_job_id").get<std::int64_t>()),
+                      "generation:" + id);
+        recorded = true;
+      }
+      const std::string status = generation.value("status", "");
+      if (status == "succeeded") return;
+      if (status == "failed" || status == "rejected") {
+        throw StepFailure(ErrorClass::kBodyMismatch,
+                          "generation " + status + ": " + generation.value("error", json()).dump());
+      }
+      if (ctx.clock().now() - submitted > render_timeout || ctx.stop_requested()) {
+        throw StepFailure(ErrorClass::kTimeout,
+                          "generation still " + status + " after the render timeout");
+      }
+      ctx.clock().sleep_until(ctx.clock().now() + std::chrono::milliseconds(100));
+      generation = expect_json(client.get(gateway + "/api/v1/generations/" + id), 200,
+                               "GET /api/v1/generations/{id}");
+    }
+  });
+  ctx.step("publish", [&] {
+    const json change = expect_json(
+        client.post_json(
+            gateway + "/api/v1/ad-changes",
+            {{"campaign_id", campaign.id},
+             {"change_type", "status"},
+             {"payload", {{"status", ctx.iteration() % 2 == 0 ? "active" : "paused"}}}}),
+        202, "POST /api/v1/ad-changes");
+    ledger.append(ledger_kind::kAdChange, change.at("id").get<std::string>());
+  });
+}
+
+LevelOutcome level_outcome(const RunResult& r, double level) {
+  const Histogram& h = r.metrics.iteration.latency;
+  LevelOutcome out;
+  out.level = level;
+  out.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1000.0;
+  out.p95_ms = static_cast<double>(h.value_at_percentile(95)) / 1000.0;
+  out.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1000.0;
+  out.error_rate = r.metrics.iteration.error_rate();
+  out.achieved_rate = r.achieved_rate_per_s;
+  out.passed = !r.incomplete;
+  if (r.incomplete) out.note = "incomplete: " + r.stop_reason;
+  for (const ThresholdOutcome& t : r.thresholds) {
+    if (t.verdict != Verdict::kFail) continue;
+    out.passed = false;
+    out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail;
+  }
+  return out;
+}
+
+FeedbackUnderOverload::FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id,
+                                             Ledger& ledger, std::chrono::nanoseconds fast)
+    : gateway_(std::move(gateway)), campaign_id_(campaign_id), ledger_(ledger), fast_(fast) {}
+
+void FeedbackUnderOverload::step(IterationContext& ctx, Client& client, const std::string& event) {
+  ctx.step("feedback", [&] {
+    in_flight_.fetch_add(1);
+    const Response r = client.post_json(gateway_ + "/api/v1/feedback",
+                                        {{"event_id", event},
+                                         {"campaign_id", campaign_id_},
+                                         {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
+                                         {"reward", ctx.iteration() % 2}});
+    in_flight_.fetch_sub(1);
+    if (r.status != 0) answers_.fetch_add(1);
+    if (r.status == 201) {
+      ledger_.append(ledger_kind::kFeedback, event);
+      ctx.count("accepted");
+      return;
+    }
+    if (is_overload_refusal(r)) {
+      ctx.count("refusals");
+      const std::string problem = refusal_problem(r, fast_);
+      if (problem.empty()) {  // a graceful refusal: a client backs off and retries
+        clean_refusals_.fetch_add(1);
+        return;
+      }
+      ctx.count("refusals_malformed");
+      ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
+      return;
+    }
+    expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
+  });
+}
+
+Figure FeedbackUnderOverload::refusal_share() const {
+  const auto n = answers_.load();
+  return {"refusal_share",
+          n == 0 ? 0.0 : static_cast<double>(clean_refusals_.load()) / static_cast<double>(n),
+          {}};
+}
+
+void FeedbackUnderOverload::declare(Plan& plan) {
+  for (const char* t : {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",
+                        "duplicated==0", "unexpected==0", "stuck==0", "accepted>=1"}) {
+    plan.thresholds.emplace_back(t);
+  }
+  plan.metrics.push_back({"refusals", MetricKind::kCounter});
+  plan.metrics.push_back({"refusals_malformed", MetricKind::kCounter});
+  plan.metrics.push_back({"accepted", MetricKind::kCounter});
+  plan.metrics.push_back({"pids_changed", MetricKind::kFigure});
+  plan.metrics.push_back({"refusal_share", MetricKind::kFigure});
+  for (std::string_view n : kIntegrityFigureNames) {
+    plan.metrics.push_back({std::string(n), MetricKind::kFigure});
+  }
+}
+
+GatewayRateLimit::GatewayRateLimit(const Platform& platform, double rate_per_s, double burst)
+    : url_(platform.url(Service::kGateway) + "/__admin/rate_limit") {
+  Client client;
+  const Response r = client.post_json(url_, {{"rate_per_s", rate_per_s}, {"burst", burst}});
+  if (r.status != 200) {
+    throw std::runtime_error("POST " + url_ + " answered " + std::to_string(r.status) + ": " +
+                             r.body + r.error_message);
+  }
+}
+
+GatewayRateLimit::~GatewayRateLimit() {
+  Client client;
+  const Response r = client.del(url_);
+  if (r.status != 200) {
+    std::cerr << "warning: DELETE " << url_ << " answered " << r.status
+              << ": the gateway keeps the test's rate limit\n";
+  }
 }
 
 PidWatch::PidWatch(const Platform& platform) : platform_(platform) {

@@ -3,6 +3,7 @@
 // share: one platform for the binary, the fixture with the resource monitor on every platform
 // process, and the gateway's prediction path, the cheapest call that crosses gateway, ml-service
 // and PostgreSQL.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -17,6 +18,7 @@
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
+#include "gauntlet/metrics/capacity_curve.hpp"
 
 namespace gauntlet {
 
@@ -36,6 +38,61 @@ Response post_prediction(Client& client, const std::string& gateway, std::int64_
 // One prediction as a step: a 201 passes, anything else fails with the answer's class.
 void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
                      std::int64_t campaign_id);
+
+// The creative flow as the heavy tests drive it (the same HTTP steps as the creative flow's own
+// test, tests/stress/creative_flow_stress.cpp): upload an asset, ingest the video, predict, ask
+// the council for a blueprint, render it (polling the generation until it ends, at most
+// `render_timeout`) and queue an ad change. The render job and the ad change go into the ledger.
+void creative_flow(IterationContext& ctx, Client& client, const std::string& gateway,
+                   const TestCampaign& campaign, Ledger& ledger, const std::string& name,
+                   std::chrono::nanoseconds render_timeout);
+
+// One breaking-point level's outcome from its run's result: percentiles and error rate of the
+// iterations, the achieved rate, and passed = complete with every threshold held (the failing
+// ones named in the note).
+LevelOutcome level_outcome(const RunResult& result, double level);
+
+// Feedback events written through the gateway by a load that may exceed what the platform admits:
+// a 201 goes into the ledger (counter "accepted"); a 429/503 is a refusal ("refusals") that must
+// be fast and well-formed (fixtures/checkers/refusal_check.hpp), else it counts as
+// "refusals_malformed" and fails the iteration; any other answer fails it. Counts the requests in
+// flight (for the monitor's max_concurrent_operations) and the share of answers that were clean
+// refusals (the figure "refusal_share").
+class FeedbackUnderOverload {
+ public:
+  FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id, Ledger& ledger,
+                        std::chrono::nanoseconds fast);
+  // One event, `event` its id, as the step "feedback".
+  void step(IterationContext& ctx, Client& client, const std::string& event);
+  std::int64_t in_flight() const { return in_flight_.load(); }
+  Figure refusal_share() const;
+  // Declares the counters, "refusal_share", "pids_changed" and the integrity figures on `plan`,
+  // and adds the thresholds every such run holds: errors, malformed refusals, integrity, pids.
+  static void declare(Plan& plan);
+
+ private:
+  std::string gateway_;
+  std::int64_t campaign_id_;
+  Ledger& ledger_;
+  std::chrono::nanoseconds fast_;
+  std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<std::int64_t> answers_{0};
+  std::atomic<std::int64_t> clean_refusals_{0};
+};
+
+// The gateway's per-key rate limit lowered for one test through POST /__admin/rate_limit
+// (docs/platform-api/gateway.md), and restored to its flags' values (DELETE) when this goes out
+// of scope. Throws std::runtime_error when the gateway refuses the change.
+class GatewayRateLimit {
+ public:
+  GatewayRateLimit(const Platform& platform, double rate_per_s, double burst);
+  ~GatewayRateLimit();
+  GatewayRateLimit(const GatewayRateLimit&) = delete;
+  GatewayRateLimit& operator=(const GatewayRateLimit&) = delete;
+
+ private:
+  std::string url_;
+};
 
 // The same pids still run every managed service (nothing crashed and was restarted): the figure
 // "pids_changed" (0 when none), with the services whose pid changed as examples.

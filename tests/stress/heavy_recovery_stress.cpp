@@ -26,9 +26,9 @@ TEST_F(HeavyRecovery, RecoversAfterAnOverloadPhase) {
   Platform& platform = PlatformEnvironment::platform();
   const double base = number_param("base_rate", {100, 100, 200}, 0.1, 1e6);
   const double overload = number_param("overload_rate", {3000, 3000, 6000}, 0.1, 1e6);
-  const auto before = param("before", {3s, 5s, 30s}, 2s, 1h);
-  const auto overload_for = param("overload_for", {2s, 5s, 30s}, 1s, 1h);
-  const auto after = param("after", {8s, 12s, 1min}, 4s, 1h);
+  const auto before = param("before", {3s, 3s, 30s}, 2s, 1h);
+  const auto overload_for = param("overload_for", {2s, 3s, 30s}, 1s, 1h);
+  const auto after = param("after", {8s, 8s, 1min}, 4s, 1h);
   const double limit_s = number_param("recovery_limit_s", {5, 5, 10}, 0.1, 3600);
   const std::string gateway = platform.url(Service::kGateway);
   const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
@@ -82,8 +82,8 @@ TEST_F(HeavyRecovery, RecoversAfterAnOverloadPhase) {
 TEST_F(HeavyRecovery, RecoversAfterAKilledServiceAndTheBreakerOpensAndCloses) {
   GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
   Platform& platform = PlatformEnvironment::platform();
-  const auto kill_at = param("kill_at", {2s, 4s, 20s}, 1s, 1h);
-  const auto duration = param("duration", {9s, 14s, 1min}, 3s, 24h);
+  const auto kill_at = param("kill_at", {2s, 3s, 20s}, 1s, 1h);
+  const auto duration = param("duration", {9s, 11s, 1min}, 3s, 24h);
   const double limit_s = number_param("recovery_limit_s", {8, 8, 10}, 0.1, 3600);
   const std::string gateway = platform.url(Service::kGateway);
   const std::string stats_url = gateway + "/__admin/stats";

@@ -15,8 +15,8 @@ class HeavySustained : public HeavyStress {};
 TEST_F(HeavySustained, SteadyLoadShowsNoLeakAndNoLatencyDrift) {
   Platform& platform = PlatformEnvironment::platform();
   const auto vus = param("vus", {4, 8, 16}, 1, 1024);
-  const auto warmup = param("warmup", {2s, 5s, 1min}, 0s, 1h);
-  const auto duration = param("duration", {6s, 40s, 10min}, 1s, 24h);
+  const auto warmup = param("warmup", {2s, 2s, 1min}, 0s, 1h);
+  const auto duration = param("duration", {6s, 12s, 10min}, 1s, 24h);
   // MB per minute: a short run measures a noisy slope, so the smoke scale's limit is loose.
   const double slope_limit = number_param("rss_slope_limit", {60, 20, 5}, 0.001, 1e6);
   const double drift_limit = number_param("p99_drift_limit", {3, 2, 1.5}, 1, 1000);

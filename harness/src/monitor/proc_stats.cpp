@@ -97,6 +97,33 @@ std::optional<ProcSnapshot> read_proc(pid_t pid) {
   return s;
 }
 
+std::vector<pid_t> parse_children(std::string_view text) {
+  std::vector<pid_t> out;
+  std::istringstream in{std::string(text)};
+  for (std::string token; in >> token;) {
+    pid_t pid = 0;
+    const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), pid);
+    if (ec != std::errc() || end != token.data() + token.size() || pid <= 0) break;
+    out.push_back(pid);
+  }
+  return out;
+}
+
+std::optional<std::vector<pid_t>> read_children(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code ec;
+  std::filesystem::directory_iterator it(tasks, ec);
+  if (ec) return std::nullopt;
+  std::vector<pid_t> out;
+  for (const std::filesystem::directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) break;
+    if (const auto text = read_text(it->path().string() + "/children")) {
+      for (const pid_t child : parse_children(*text)) out.push_back(child);
+    }
+  }
+  return out;
+}
+
 MachineSnapshot read_machine() {
   MachineSnapshot m;
   if (const auto text = read_text("/proc/meminfo")) {

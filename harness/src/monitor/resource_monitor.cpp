@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <span>
 #include <utility>
 
@@ -69,10 +70,16 @@ std::vector<std::string> MonitorOptions::validate() const {
     if (processes[i].pid <= 0) {
       problems.push_back(field + ".pid must be > 0, but is " + std::to_string(processes[i].pid));
     }
-    if (processes[i].limits) {
-      for (const std::string& p : processes[i].limits->validate()) {
+    for (const auto* own : {&processes[i].limits, &processes[i].children_limits}) {
+      if (!*own) continue;
+      for (const std::string& p : (*own)->validate()) {
         problems.push_back(field + " (" + processes[i].name + "): " + p);
       }
+    }
+    if (processes[i].children_limits && processes[i].children_name.empty()) {
+      problems.push_back(field +
+                         ".children_limits are set, but children_name is empty (no group "
+                         "of children is sampled)");
     }
   }
   return problems;
@@ -84,9 +91,14 @@ ResourceMonitor::ResourceMonitor(MonitorOptions options, StopSource& stop, Monit
   for (const std::string& p : options_.validate()) problems.add(p);
   problems.throw_if_any();
   report_.interval_s = std::chrono::duration<double>(options_.interval).count();
-  tracked_.push_back({options_.self_name, ::getpid(), options_.limits, {}, {}, {}});
+  tracked_.push_back({options_.self_name, ::getpid(), options_.limits, {}, {}, {}, false, {}});
   for (const MonitoredProcess& p : options_.processes) {
-    tracked_.push_back({p.name, p.pid, p.limits.value_or(options_.limits), {}, {}, {}});
+    tracked_.push_back({p.name, p.pid, p.limits.value_or(options_.limits), {}, {}, {}, false, {}});
+  }
+  for (const MonitoredProcess& p : options_.processes) {
+    if (p.children_name.empty()) continue;
+    tracked_.push_back(
+        {p.children_name, p.pid, p.children_limits.value_or(SafetyLimits{}), {}, {}, {}, true, {}});
   }
   start_ = Steady::now();
   last_sample_ = start_;
@@ -121,13 +133,55 @@ void ResourceMonitor::sample() {
   check_run(t_s);
 }
 
+std::optional<ProcSnapshot> ResourceMonitor::sample_group(Tracked& p) {
+  if (!sources_.children(p.pid)) return std::nullopt;
+  // The descendants, breadth first; `seen` guards against a pid reused while we read.
+  std::vector<pid_t> members;
+  std::set<pid_t> seen{p.pid};
+  std::vector<pid_t> frontier{p.pid};
+  while (!frontier.empty()) {
+    std::vector<pid_t> next;
+    for (const pid_t parent : frontier) {
+      for (const pid_t child : sources_.children(parent).value_or(std::vector<pid_t>{})) {
+        if (!seen.insert(child).second) continue;
+        members.push_back(child);
+        next.push_back(child);
+      }
+    }
+    frontier = std::move(next);
+  }
+  ProcSnapshot sum;
+  std::map<pid_t, std::int64_t> ticks;
+  for (const pid_t member : members) {
+    const std::optional<ProcSnapshot> snap = sources_.process(member);
+    if (!snap) continue;  // exited between the two reads
+    sum.rss_kb += snap->rss_kb;
+    sum.fds += snap->fds;
+    sum.threads += snap->threads;
+    if (const auto before = p.member_ticks.find(member); before != p.member_ticks.end()) {
+      sum.cpu_ticks += std::max<std::int64_t>(0, snap->cpu_ticks - before->second);
+    }
+    ticks[member] = snap->cpu_ticks;
+  }
+  p.member_ticks = std::move(ticks);
+  return sum;
+}
+
 void ResourceMonitor::sample_process(Tracked& p, double t_s, double elapsed_s) {
-  const std::optional<ProcSnapshot> snap = sources_.process(p.pid);
-  if (!snap) return;  // gone (killed by a fault, say): no sample, and no CPU interval either
+  // Gone (killed by a fault, say): no sample, and no CPU interval either.
+  const std::optional<ProcSnapshot> snap = p.group ? sample_group(p) : sources_.process(p.pid);
+  if (!snap) return;
   ResourceSample s{t_s,       p.name,       0, static_cast<double>(snap->rss_kb) / 1024.0,
                    snap->fds, snap->threads};
-  if (p.last_ticks && elapsed_s > 0) {
-    const auto ticks = static_cast<double>(snap->cpu_ticks - *p.last_ticks);
+  // A group's ticks are already those of the interval (0 at its first sample).
+  std::optional<std::int64_t> interval_ticks;
+  if (p.group) {
+    interval_ticks = snap->cpu_ticks;
+  } else if (p.last_ticks) {
+    interval_ticks = snap->cpu_ticks - *p.last_ticks;
+  }
+  if (interval_ticks && elapsed_s > 0) {
+    const auto ticks = static_cast<double>(*interval_ticks);
     s.cpu_percent = std::max(0.0, ticks / sources_.ticks_per_s / elapsed_s * 100.0);
   }
   p.last_ticks = snap->cpu_ticks;

@@ -31,6 +31,13 @@ TEST(ProcStats, ParsesStatusMeminfoAndLoadavg) {
   EXPECT_FALSE(parse_loadavg("x"));
 }
 
+TEST(ProcStats, ParsesChildrenUpToTheFirstTokenThatIsNotAPid) {
+  EXPECT_EQ(parse_children("101 102 205 "), (std::vector<pid_t>{101, 102, 205}));
+  EXPECT_TRUE(parse_children("").empty());
+  EXPECT_EQ(parse_children("7 x 9"), (std::vector<pid_t>{7}));
+  EXPECT_EQ(parse_children("7 -3"), (std::vector<pid_t>{7}));
+}
+
 TEST(ProcStats, ReadsThisProcessAndTheMachine) {
   const auto self = read_proc(::getpid());
   ASSERT_TRUE(self);
@@ -38,6 +45,8 @@ TEST(ProcStats, ReadsThisProcessAndTheMachine) {
   EXPECT_GE(self->threads, 1);
   EXPECT_GE(self->fds, 3);
   EXPECT_FALSE(read_proc(0x3fffffff));  // no such pid
+  EXPECT_TRUE(read_children(::getpid()));
+  EXPECT_FALSE(read_children(0x3fffffff));
   EXPECT_GT(read_machine().mem_available_mb, 0);
   EXPECT_GT(clock_ticks_per_s(), 0);
 }

@@ -1,8 +1,14 @@
 #include "gauntlet/monitor/resource_monitor.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "gauntlet/config_error.hpp"
@@ -243,6 +249,131 @@ TEST(ResourceMonitor, AProcessOwnLimitsReplaceTheRunWideOnes) {
   ASSERT_TRUE(stopped);
   EXPECT_EQ(stopped->process, "svc");
   EXPECT_EQ(stopped->message, "stopped: svc RSS 100 MB > max_memory_mb 50 at 00:00");
+}
+
+// A known tree through fake sources: root 100 has children 101 and 102, 101 has 103 (and a
+// cycle back to 100 that must not count twice). The group sums 101..103 and not the root; its CPU
+// is the members' ticks over each interval, so a member that appears adds none at first.
+TEST(ResourceMonitor, AGroupOfChildrenSumsTheDescendantsOfItsProcess) {
+  std::mutex m;
+  std::map<pid_t, ProcSnapshot> procs = {{100, {0, 50 * 1024, 5, 1}},
+                                         {101, {0, 10 * 1024, 3, 1}},
+                                         {102, {0, 20 * 1024, 4, 2}},
+                                         {103, {0, 30 * 1024, 6, 1}}};
+  MonitorSources s;
+  s.process = [&](pid_t pid) -> std::optional<ProcSnapshot> {
+    const std::lock_guard lock(m);
+    const auto it = procs.find(pid);
+    if (it == procs.end()) return std::nullopt;
+    if (pid == 103) it->second.cpu_ticks += 2;  // 2 ticks per 20 ms at 100/s: 100%
+    return it->second;
+  };
+  s.children = [&](pid_t pid) -> std::optional<std::vector<pid_t>> {
+    const std::lock_guard lock(m);
+    if (!procs.contains(pid)) return std::nullopt;
+    if (pid == 100) return std::vector<pid_t>{101, 102};
+    if (pid == 101) return std::vector<pid_t>{103, 100};
+    return std::vector<pid_t>{};
+  };
+  s.machine = [] { return MachineSnapshot{1000, 0.5}; };
+  s.ticks_per_s = 100;
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  o.processes = {{"root", 100, std::nullopt, "root-children"}};
+  ResourceMonitor monitor(o, stop, s);
+  std::this_thread::sleep_for(200ms);
+  const MonitorReport r = monitor.finish();
+  const ProcessPeaks* group = r.find("root-children");
+  const ProcessPeaks* root = r.find("root");
+  ASSERT_NE(group, nullptr);
+  ASSERT_NE(root, nullptr);
+  EXPECT_EQ(group->pid, 100);
+  EXPECT_DOUBLE_EQ(group->peak_rss_mb, 60);  // 10 + 20 + 30, not the root's 50
+  EXPECT_EQ(group->peak_fds, 13);
+  EXPECT_EQ(group->peak_threads, 4);
+  EXPECT_GT(group->peak_cpu_percent, 30);  // 103 is busy (about 100% per interval)
+  EXPECT_DOUBLE_EQ(root->peak_rss_mb, 50);
+  EXPECT_DOUBLE_EQ(root->peak_cpu_percent, 0);
+  const auto first = std::find_if(r.series.begin(), r.series.end(), [](const ResourceSample& x) {
+    return x.process == "root-children";
+  });
+  ASSERT_NE(first, r.series.end());
+  EXPECT_DOUBLE_EQ(first->cpu_percent, 0);  // no interval yet for any member
+  EXPECT_FALSE(r.stopped);
+}
+
+// The group's own limits: a limit on the children's summed RSS stops the run naming the group.
+TEST(ResourceMonitor, AGroupOfChildrenHasItsOwnLimits) {
+  MonitorSources s;
+  s.process = [](pid_t pid) {
+    return std::optional<ProcSnapshot>({0, pid == 1 ? 10 : 40 * 1024, 1, 1});
+  };
+  s.children = [](pid_t pid) -> std::optional<std::vector<pid_t>> {
+    return pid == 1 ? std::vector<pid_t>{2, 3} : std::vector<pid_t>{};
+  };
+  s.machine = [] { return MachineSnapshot{1000, 0.5}; };
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 20ms;
+  o.processes = {{"root", 1, std::nullopt, "kids", SafetyLimits{.max_memory_mb = 79}}};
+  {
+    ResourceMonitor monitor(o, stop, s);
+    ASSERT_TRUE(eventually([&] { return stop.stop_requested(); }, 2000ms));
+    const auto stopped = monitor.finish().stopped;
+    ASSERT_TRUE(stopped);
+    EXPECT_EQ(stopped->process, "kids");
+    EXPECT_DOUBLE_EQ(stopped->value, 80);
+  }
+  StopSource calm;
+  o.processes[0].children_limits = SafetyLimits{.max_memory_mb = 80};
+  ResourceMonitor monitor(o, calm, s);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(monitor.finish().stopped);
+  // Limits for a group that is not sampled are a configuration mistake.
+  o.processes[0].children_name.clear();
+  EXPECT_THROW(ResourceMonitor(o, calm, s), ConfigError);
+}
+
+// A real tree from /proc: a shell with a busy child and a sleeping one, the busy one in a
+// subshell of its own (sh -> {sh -> busy loop, sleep}). The group holds every descendant of the
+// shell and their CPU; the shell itself is not in it.
+TEST(ResourceMonitor, AGroupOfChildrenReadsARealProcessTree) {
+  const pid_t shell = ::fork();
+  ASSERT_GE(shell, 0);
+  if (shell == 0) {
+    ::setpgid(0, 0);
+    ::execl("/bin/sh", "sh", "-c", "(while :; do :; done) & sleep 30 & wait", nullptr);
+    ::_exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(-pid, SIGKILL);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+  } reap{shell};
+  ASSERT_TRUE(
+      eventually([&] { return read_children(shell).value_or(std::vector<pid_t>{}).size() == 2; }));
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 100ms;
+  o.processes = {{"sh", shell, std::nullopt, "sh-children"}};
+  ResourceMonitor monitor(o, stop);
+  std::this_thread::sleep_for(600ms);
+  const MonitorReport r = monitor.finish();
+  const ProcessPeaks* group = r.find("sh-children");
+  const ProcessPeaks* root = r.find("sh");
+  ASSERT_NE(group, nullptr);
+  ASSERT_NE(root, nullptr);
+  std::cout << "[ figures  ] shell tree: group CPU " << group->peak_cpu_percent << "%, RSS "
+            << group->peak_rss_mb << " MB, threads " << group->peak_threads << "; shell CPU "
+            << root->peak_cpu_percent << "%\n";
+  EXPECT_EQ(group->peak_threads, 2);  // the subshell and sleep, one thread each
+  EXPECT_GT(group->peak_rss_mb, 0);
+  EXPECT_GT(group->peak_cpu_percent, 20);  // the busy loop, on a machine shared with others
+  EXPECT_LT(root->peak_cpu_percent, 20);   // the shell only waits
 }
 
 }  // namespace

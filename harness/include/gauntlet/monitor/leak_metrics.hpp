@@ -1,7 +1,7 @@
 #pragma once
 // Leak detection as numbers: the least-squares slope of a process's RSS (MB per minute) and the
-// drift of p99 latency (the median per-second p99 of the run's last third over its first third). Both become
-// figures that thresholds name, within the threshold grammar:
+// drift of p99 latency (the median per-second p99 of the run's last third over its first third).
+// Both become figures that thresholds name, within the threshold grammar:
 //   rss_slope.<process> < 5        MB/min, e.g. "rss_slope.mock-ml-service<5"
 //   p99_drift < 1.5                a ratio: 1 = no drift
 #include <optional>

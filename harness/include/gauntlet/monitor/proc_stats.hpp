@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace gauntlet {
 
@@ -35,8 +36,15 @@ std::optional<double> parse_meminfo_available_mb(std::string_view text);
 // /proc/loadavg: the first field; nullopt when it is not a number.
 std::optional<double> parse_loadavg(std::string_view text);
 
+// /proc/<pid>/task/<tid>/children: the pids it lists (space-separated); stops at the first
+// token that is not a pid.
+std::vector<pid_t> parse_children(std::string_view text);
+
 // The process's figures now; nullopt when it does not exist (any more) or cannot be read.
 std::optional<ProcSnapshot> read_proc(pid_t pid);
+// The direct children of `pid`, from every one of its threads' /proc/<pid>/task/<tid>/children
+// (a child belongs to the thread that forked it); nullopt when the process does not exist.
+std::optional<std::vector<pid_t>> read_children(pid_t pid);
 // The machine's figures now (0 for a figure that cannot be read).
 MachineSnapshot read_machine();
 // Clock ticks per second (sysconf(_SC_CLK_TCK), usually 100).

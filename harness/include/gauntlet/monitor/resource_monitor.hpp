@@ -1,8 +1,11 @@
 #pragma once
 // The resource monitor: samples, once an interval, the CPU %, RSS, open descriptors and threads of
 // the load generator (this process) and of the pids it is given, plus the machine's free memory
-// and load, from /proc. When a safety limit is crossed it stops the run through the run's
-// StopSource, once, saying which limit, which process, the value and when:
+// and load, from /proc. A process may also have its descendants (a postmaster's backends, a
+// pool of workers) sampled as one group of their own: the sum of their RSS, descriptors,
+// threads and CPU, re-read each sample as children come and go. When a safety limit is crossed it
+// stops the run through the run's StopSource, once, saying which limit, which process, the value
+// and when:
 //   "stopped: mock-gateway RSS 1,130 MB > max_memory_mb 1,024 at 00:41"
 // RAII: sampling starts in the constructor on its own thread and ends in finish() (or the
 // destructor). Knows nothing of what the processes are.
@@ -12,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,6 +35,12 @@ struct MonitoredProcess {
   // This process's own memory, CPU, fd and growth limits, instead of MonitorOptions::limits'
   // (the run-wide ones, time and concurrency, are only read from there).
   std::optional<SafetyLimits> limits{};
+  // When not empty, every descendant of `pid` (children, their children, ...) is also sampled,
+  // summed as one more process of this name ("postgres-backends"): RSS, fds and threads are the
+  // members' sums (RSS counts a page shared by two members twice), CPU the members' ticks over the
+  // interval (a member's first sample adds none). The group has no limits unless given these.
+  std::string children_name{};
+  std::optional<SafetyLimits> children_limits{};
 };
 
 struct MonitorOptions {
@@ -53,6 +63,8 @@ struct MonitorOptions {
 struct MonitorSources {
   std::function<std::optional<ProcSnapshot>(pid_t)> process = read_proc;
   std::function<MachineSnapshot()> machine = read_machine;
+  // A process's direct children; nullopt when it does not exist.
+  std::function<std::optional<std::vector<pid_t>>(pid_t)> children = read_children;
   double ticks_per_s = clock_ticks_per_s();
 };
 
@@ -79,7 +91,15 @@ class ResourceMonitor {
     std::optional<std::int64_t> last_ticks;  // none before the first sample that read it
     std::vector<double> t_s;                 // its samples' times and RSS, for the growth rate
     std::vector<double> rss_mb;
+    // A group of the descendants of `pid` (MonitoredProcess::children_name): its members' last
+    // CPU ticks, by pid.
+    bool group = false;
+    std::map<pid_t, std::int64_t> member_ticks;
   };
+  // The group's figures now, summed over the descendants of its pid; its CPU ticks are those
+  // spent since the last sample by members seen then (the rest of `p.member_ticks` is renewed).
+  // nullopt when its root process is gone.
+  std::optional<ProcSnapshot> sample_group(Tracked& p);
   void loop();
   void sample();
   void sample_process(Tracked& p, double t_s, double elapsed_s);

@@ -206,6 +206,39 @@ TEST_F(GatewayDbTest, AnswersTooManyRequestsWithRetryAfterPerKey) {
       200);
 }
 
+// POST /__admin/rate_limit lowers the per-key limit at run time (the heavy concurrency test's
+// knob), refuses bad values naming them, and DELETE restores the flags' values.
+TEST_F(GatewayDbTest, AdminRateLimitChangesAndRestoresThePerKeyLimit) {
+  make_gateway(options());  // 100/s, burst 200
+  const auto admin = [&](const std::string& method, const std::string& body = "") {
+    return call(method, "/__admin/rate_limit", body, {{"Content-Type", "application/json"}});
+  };
+  EXPECT_EQ(json::parse(admin("GET").body), json::parse(R"({"rate_per_s":100.0,"burst":200.0})"));
+  const Response set = admin("POST", R"({"rate_per_s":0.5,"burst":1})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(json::parse(set.body)["burst"], 1.0);
+  EXPECT_EQ(call("GET", "/api/v1/videos/1").status, 200);
+  const Response limited = call("GET", "/api/v1/videos/1");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.headers.get("Retry-After"), "2");
+
+  const Response bad = admin("POST", R"({"rate_per_s":-1,"burst":"x","queue":3})");
+  EXPECT_EQ(bad.status, 400);
+  const std::string message = json::parse(bad.body)["error"]["message"];
+  EXPECT_NE(message.find("burst must be a number, got \"x\""), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown field queue"), std::string::npos) << message;
+  const Response negative = admin("POST", R"({"rate_per_s":-1})");
+  EXPECT_EQ(negative.status, 400);
+  EXPECT_NE(negative.body.find("rate_per_s must be > 0, got -1"), std::string::npos)
+      << negative.body;
+  EXPECT_EQ(json::parse(admin("GET").body)["rate_per_s"], 0.5);  // a refused change changes nothing
+
+  EXPECT_EQ(json::parse(admin("DELETE").body)["rate_per_s"], 100.0);
+  EXPECT_EQ(call("GET", "/api/v1/videos/1").status, 200);  // buckets start full again
+  admin("POST", R"({"rate_per_s":1})");
+  EXPECT_EQ(json::parse(admin("POST", R"({"reset":true})").body)["burst"], 200.0);
+}
+
 TEST_F(GatewayDbTest, RetriesOnlyIdempotentRequests) {
   make_gateway(options());
   EXPECT_EQ(call("POST", "/api/v1/predictions", "{}").status, 503);
