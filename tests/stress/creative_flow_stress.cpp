@@ -16,6 +16,7 @@
 
 #include "fixtures/checkers/ledger.hpp"
 #include "fixtures/checkers/wrong_state.hpp"
+#include "fixtures/creative_flow.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
@@ -74,92 +75,10 @@ class CreativeFlowStress : public StressFixture {
     return run(
         p,
         [&](IterationContext& ctx) {
-          flow(ctx, run_of.client(ctx), gateway, run_of.campaign(), run_of.ledger(), run_of.tag(),
-               timeout);
+          creative_flow(ctx, run_of.client(ctx), gateway, run_of.campaign(), run_of.ledger(),
+                        run_of.tag() + "-" + std::to_string(ctx.iteration()), timeout);
         },
         run_of.arm(std::move(options)));
-  }
-
-  static void flow(IterationContext& ctx, Client& client, const std::string& gateway,
-                   const TestCampaign& campaign, Ledger& ledger, const std::string& tag,
-                   std::chrono::nanoseconds render_timeout) {
-    const std::string name = tag + "-" + std::to_string(ctx.iteration());
-    ctx.step("upload", [&] {
-      const std::string asset(16 * 1024, static_cast<char>('a' + ctx.iteration() % 26));
-      expect_json(
-          client.send_binary("POST", gateway + "/api/v1/assets/upload?filename=" + name + ".mp4",
-                             asset, "video/mp4"),
-          201, "POST /api/v1/assets/upload");
-    });
-    const json video = ctx.step("scenes", [&] {
-      return expect_json(
-          client.post_json(
-              gateway + "/api/v1/videos",
-              {{"source_ref", name}, {"duration_ms", 20'000}, {"campaign_id", campaign.id}}),
-          201, "POST /api/v1/videos");
-    });
-    ctx.step("predict", [&] {
-      expect_json(client.post_json(gateway + "/api/v1/predictions",
-                                   {{"video_id", video.at("id")}, {"campaign_id", campaign.id}}),
-                  201, "POST /api/v1/predictions");
-    });
-    const json council = ctx.step("council", [&] {
-      return expect_json(client.post_json(gateway + "/api/v1/council",
-                                          {{"prompt", "A playful ad for trail shoes, take " +
-                                                          std::to_string(ctx.iteration() % 7)},
-                                           {"variants", 2},
-                                           {"campaign_id", campaign.id}}),
-                         201, "POST /api/v1/council");
-    });
-    ctx.step("render", [&] {
-      render(ctx, client, gateway, council.at("blueprint_id").get<std::int64_t>(), ledger,
-             render_timeout);
-    });
-    ctx.step("publish", [&] {
-      const json change = expect_json(
-          client.post_json(
-              gateway + "/api/v1/ad-changes",
-              {{"campaign_id", campaign.id},
-               {"change_type", "status"},
-               {"payload", {{"status", ctx.iteration() % 2 == 0 ? "active" : "paused"}}}}),
-          202, "POST /api/v1/ad-changes");
-      ledger.append(ledger_kind::kAdChange, change.at("id").get<std::string>());
-      ctx.count("ad_changes_queued");
-    });
-  }
-
-  // Submits the generation and polls it until the render job ends; the wait is a trend.
-  static void render(IterationContext& ctx, Client& client, const std::string& gateway,
-                     std::int64_t blueprint_id, Ledger& ledger, std::chrono::nanoseconds timeout) {
-    const auto submitted = ctx.clock().now();
-    json generation =
-        expect_json(client.post_json(gateway + "/api/v1/generations",
-                                     {{"blueprint_id", blueprint_id}, {"duration_s", 6}}),
-                    202, "POST /api/v1/generations");
-    const std::string id = generation.at("id").get<std::string>();
-    bool recorded = false;
-    for (;;) {
-      if (!recorded && generation.value("render_job_id", json()).is_number()) {
-        ledger.append(ledger_kind::kRenderJob,
-                      std::to_string(generation.at("render_job_id").get<std::int64_t>()),
-                      "generation:" + id);
-        recorded = true;
-      }
-      const std::string status = generation.value("status", "");
-      if (status == "succeeded") break;
-      if (status == "failed" || status == "rejected") {
-        throw StepFailure(ErrorClass::kBodyMismatch,
-                          "generation " + status + ": " + generation.value("error", json()).dump());
-      }
-      if (ctx.clock().now() - submitted > timeout || ctx.stop_requested()) {
-        throw StepFailure(ErrorClass::kTimeout,
-                          "generation still " + status + " after the render timeout");
-      }
-      ctx.clock().sleep_until(ctx.clock().now() + 100ms);
-      generation = expect_json(client.get(gateway + "/api/v1/generations/" + id), 200,
-                               "GET /api/v1/generations/{id}");
-    }
-    ctx.trend("render_wait", ctx.clock().now() - submitted);
   }
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/creative_flow.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_actions.hpp"
@@ -38,14 +39,6 @@ Response post_prediction(Client& client, const std::string& gateway, std::int64_
 // One prediction as a step: a 201 passes, anything else fails with the answer's class.
 void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
                      std::int64_t campaign_id);
-
-// The creative flow as the heavy tests drive it (the same HTTP steps as the creative flow's own
-// test, tests/stress/creative_flow_stress.cpp): upload an asset, ingest the video, predict, ask
-// the council for a blueprint, render it (polling the generation until it ends, at most
-// `render_timeout`) and queue an ad change. The render job and the ad change go into the ledger.
-void creative_flow(IterationContext& ctx, Client& client, const std::string& gateway,
-                   const TestCampaign& campaign, Ledger& ledger, const std::string& name,
-                   std::chrono::nanoseconds render_timeout);
 
 // One breaking-point level's outcome from its run's result: percentiles and error rate of the
 // iterations, the achieved rate, and passed = complete with every threshold held (the failing
