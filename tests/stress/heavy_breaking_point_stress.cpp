@@ -16,6 +16,8 @@
 
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "gauntlet/load/breaking_point.hpp"
+#include "gauntlet/report/result_file.hpp"
+#include "gauntlet/report/summary_reporter.hpp"
 #include "gauntlet/text/measured_format.hpp"
 #include "heavy_load.hpp"
 
@@ -28,7 +30,7 @@ class HeavyBreakingPoint : public HeavyStress {
  protected:
   // One level: `rate` predictions per second for `length`; its outcome from its own result.
   LevelOutcome run_level(double rate, std::chrono::nanoseconds length, const std::string& label,
-                         const std::vector<std::string>& thresholds) {
+                         const std::vector<std::string>& thresholds, bool headroom = true) {
     Platform& platform = PlatformEnvironment::platform();
     const std::string gateway = platform.url(Service::kGateway);
     Plan plan{.name = "heavy-breaking-point",
@@ -49,7 +51,7 @@ class HeavyBreakingPoint : public HeavyStress {
           prediction_step(ctx, clients_->of(ctx), gateway, campaign_->id);
         },
         options);
-    return level_outcome(r, rate);
+    return level_outcome(r, rate, headroom);
   }
 
   // Prints the curve, level by level.
@@ -76,14 +78,16 @@ class HeavyBreakingPoint : public HeavyStress {
   // the search first), there is no level above to re-check: the result says so (the figure
   // "bp_no_failing_level" 1, and the curve's note says which of the two).
   void expect_consistent(CapacityCurve& curve, const BreakingPointOptions& search,
-                         const std::function<LevelOutcome(double, const std::string&)>& run,
+                         const std::function<LevelOutcome(double, const std::string&, bool)>& run,
                          std::int64_t attempts, double margin) {
     ASSERT_TRUE(curve.highest_sustainable)
         << "even " << search.from << " " << curve.unit << " failed: " << curve.note;
+    // The reported level re-run must not FAIL; the level above must not pass with headroom
+    // (level_outcome): what the search itself asked of them.
     const auto recheck = [&](double level, const std::string& label, bool want_pass) {
       LevelOutcome last;
       for (std::int64_t i = 1; i <= attempts; ++i) {
-        last = run(level, label + "-" + std::to_string(i));
+        last = run(level, label + "-" + std::to_string(i), /*headroom=*/!want_pass);
         if (last.passed == want_pass) break;
       }
       return last;
@@ -121,24 +125,21 @@ class HeavyBreakingPoint : public HeavyStress {
   }
 
   // The curve in a result of its own (the report plots it), with "bp_no_failing_level" 1 when
-  // the search found no failing level.
+  // the search found no failing level. No load is run for it: its levels are runs of their own,
+  // and a made-up run would give it a rate and percentiles that measure nothing.
   void record_curve(const std::string& name, const CapacityCurve& curve) {
     bool any_failed = false;
     for (const LevelOutcome& l : curve.levels) any_failed = any_failed || !l.passed;
-    RunOptions options;
-    options.label = "curve";
-    options.expect_thresholds = false;
-    options.extra = {{"breaking_point_note", curve.note}};
-    options.breaking_point = curve;
-    options.after_load = [any_failed] {
-      return std::vector<Figure>{{"bp_no_failing_level", any_failed ? 0.0 : 1.0, {}}};
-    };
-    Plan plan{.name = name,
-              .model = ClosedModel{.vus = 1, .iterations = 1},
-              .thresholds = {"error_rate<100%"},
-              .metrics = {{"bp_no_failing_level", MetricKind::kFigure}}};
-    run(
-        plan, [](IterationContext&) {}, options);
+    FinishedRun facts = finished_run("curve");
+    facts.plan = {{"name", name}};
+    facts.started_at = std::chrono::system_clock::now();
+    facts.ended_at = facts.started_at;
+    facts.extra["breaking_point_note"] = curve.note;
+    facts.breaking_point = curve;
+    facts.metrics.figures.push_back({"bp_no_failing_level", any_failed ? 0.0 : 1.0, {}});
+    const RunResult result = assemble_result(std::move(facts), {});
+    write_result_file(result, results_dir());
+    SummaryReporter(std::cout).report_run(result);
   }
 
   std::int64_t max_vus_ = 64;
@@ -177,8 +178,8 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   print_curve("prediction path", curve);
   expect_consistent(
       curve, search,
-      [&](double rate, const std::string& label) {
-        return run_level(rate, level_length, label, search.thresholds);
+      [&](double rate, const std::string& label, bool headroom) {
+        return run_level(rate, level_length, label, search.thresholds, headroom);
       },
       param("bp_recheck_attempts", {2, 2, 1}, 1, 10),
       number_param("bp_margin", {0.5, 0.5, 0.25}, 0, 10));
@@ -191,8 +192,8 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
 class HeavyCreativeBreakingPoint : public HeavyBreakingPoint {
  protected:
   LevelOutcome run_flow_level(double users, std::chrono::nanoseconds length,
-                              const std::string& label,
-                              const std::vector<std::string>& thresholds) {
+                              const std::string& label, const std::vector<std::string>& thresholds,
+                              bool headroom = true) {
     Platform& platform = PlatformEnvironment::platform();
     const std::string gateway = platform.url(Service::kGateway);
     const auto vus = static_cast<std::int64_t>(users);
@@ -223,7 +224,7 @@ class HeavyCreativeBreakingPoint : public HeavyBreakingPoint {
                         tag + "-" + std::to_string(ctx.iteration()), render_timeout_);
         },
         options);
-    return level_outcome(r, users);
+    return level_outcome(r, users, headroom);
   }
 
   std::chrono::nanoseconds render_timeout_{};
@@ -261,8 +262,8 @@ TEST_F(HeavyCreativeBreakingPoint, CreativeFlowHighestSustainableUsersIsConsiste
   print_curve("creative flow", curve);
   expect_consistent(
       curve, search,
-      [&](double users, const std::string& label) {
-        return run_flow_level(users, level_length, "flow-" + label, search.thresholds);
+      [&](double users, const std::string& label, bool headroom) {
+        return run_flow_level(users, level_length, "flow-" + label, search.thresholds, headroom);
       },
       param("flow_bp_recheck_attempts", {2, 2, 1}, 1, 10),
       number_param("flow_bp_margin", {0.5, 0.5, 0.25}, 0, 10));

@@ -54,7 +54,7 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
   });
 }
 
-LevelOutcome level_outcome(const RunResult& r, double level) {
+LevelOutcome level_outcome(const RunResult& r, double level, bool headroom) {
   const Histogram& h = r.metrics.iteration.latency;
   LevelOutcome out;
   out.level = level;
@@ -66,9 +66,10 @@ LevelOutcome level_outcome(const RunResult& r, double level) {
   out.passed = !r.incomplete;
   if (r.incomplete) out.note = "incomplete: " + r.stop_reason;
   for (const ThresholdOutcome& t : r.thresholds) {
-    if (t.verdict != Verdict::kFail) continue;
+    if (t.verdict == Verdict::kPass || (t.verdict == Verdict::kWarn && !headroom)) continue;
     out.passed = false;
-    out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail;
+    out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail +
+                (t.verdict == Verdict::kWarn ? " (no headroom)" : "");
   }
   return out;
 }

@@ -42,8 +42,10 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
 
 // One breaking-point level's outcome from its run's result: percentiles and error rate of the
 // iterations, the achieved rate, and passed = complete with every threshold held (the failing
-// ones named in the note).
-LevelOutcome level_outcome(const RunResult& result, double level);
+// ones named in the note). With `headroom`, a threshold that WARNs (within 10% of its limit)
+// fails the level too: a level at the edge passes a re-run about as often as not, so the search
+// reports only levels with headroom, and a level above them must not pass with headroom.
+LevelOutcome level_outcome(const RunResult& result, double level, bool headroom);
 
 // Feedback events written through the gateway by a load that may exceed what the platform admits:
 // a 201 goes into the ledger (counter "accepted"); a 429/503 is a refusal ("refusals") that must
