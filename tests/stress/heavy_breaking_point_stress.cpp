@@ -152,10 +152,10 @@ TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   Platform& platform = PlatformEnvironment::platform();
   BreakingPointOptions search;
   search.from = number_param("bp_from", {50, 50, 50}, 0.1, 1e6);
-  search.to = number_param("bp_to", {1200, 1200, 3000}, 0.2, 1e6);
+  search.to = number_param("bp_to", {1200, 3000, 3000}, 0.2, 1e6);
   search.steps = static_cast<int>(param("bp_steps", {4, 4, 8}, 2, 100));
   search.precision = number_param("bp_precision", {0.1, 0.1, 0.05}, 0.001, 0.9);
-  search.time_budget = param("bp_budget", {25s, 16s, 10min}, 1s, 24h);
+  search.time_budget = param("bp_budget", {25s, 24s, 10min}, 1s, 24h);
   const auto level_length = param("bp_level", {1s, 2s, 10s}, 100ms, 1h);
   const std::string p99 =
       "p(99)<" + std::to_string(param("bp_p99_ms", {300, 300, 300}, 1, 60'000)) + "ms";
@@ -236,10 +236,10 @@ TEST_F(HeavyCreativeBreakingPoint, CreativeFlowHighestSustainableUsersIsConsiste
   search.unit = "users";
   search.whole_levels = true;
   search.from = number_param("flow_bp_from", {1, 4, 1}, 1, 10'000);
-  search.to = number_param("flow_bp_to", {24, 32, 96}, 2, 10'000);
-  search.steps = static_cast<int>(param("flow_bp_steps", {2, 2, 6}, 2, 100));
+  search.to = number_param("flow_bp_to", {24, 48, 96}, 2, 10'000);
+  search.steps = static_cast<int>(param("flow_bp_steps", {2, 3, 6}, 2, 100));
   search.precision = number_param("flow_bp_precision", {0.5, 0.25, 0.1}, 0.001, 0.9);
-  search.time_budget = param("flow_bp_budget", {12s, 18s, 10min}, 1s, 24h);
+  search.time_budget = param("flow_bp_budget", {12s, 30s, 10min}, 1s, 24h);
   const auto level_length = param("flow_bp_level", {1s, 1500ms, 10s}, 100ms, 1h);
   const std::string p99 =
       "p(99)<" + std::to_string(param("flow_bp_p99_ms", {500, 500, 500}, 1, 600'000)) + "ms";
