@@ -42,22 +42,8 @@ TEST_F(HeavyConcurrency, GatewayFarBeyondCapacityRefusesCleanlyAndLosesNothing) 
   const PidWatch pids(platform);
 
   FeedbackUnderOverload feedback(gateway, campaign.id, ledger, fast);
-  RunOptions options;
-  options.monitor = platform_monitor();
-  // The generator grows by design while it makes hundreds of clients in the first seconds (the
-  // services keep the scale's growth limit as their own).
-  options.monitor->limits.memory_growth_rate_mb_per_sec = 100;
   // Bounded concurrency is part of the plan: the probe shows the run never had more in flight.
-  options.monitor->limits.max_concurrent_operations = vus;
-  options.monitor->operations_in_flight = [&] { return feedback.in_flight(); };
-  options.after_load = [&] {
-    std::vector<Figure> figures =
-        check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-    figures.push_back(pids.changed());
-    // The share of all answers that were fast, well-formed refusals: how the gateway sheds load.
-    figures.push_back(feedback.refusal_share());
-    return figures;
-  };
+  const RunOptions options = overload_options(feedback, ledger, campaign, pids, vus);
   Plan plan{.name = "heavy-concurrency",
             .model = ClosedModel{.vus = vus, .duration = duration},
             .thresholds = {"refusal_share>0"}};

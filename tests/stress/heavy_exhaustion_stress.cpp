@@ -255,19 +255,7 @@ TEST_F(HeavyDatabasePool, MoreDbWorkThanThePoolsHoldQueuesAndLosesNothing) {
   VuClients clients(vus, platform.seed().authorization(), {.timeout = 30s});
   const PidWatch pids(platform);
   FeedbackUnderOverload feedback(gateway, campaign.id, ledger, fast);
-
-  RunOptions options;
-  options.monitor = platform_monitor();
-  options.monitor->limits.memory_growth_rate_mb_per_sec = 100;
-  options.monitor->limits.max_concurrent_operations = vus;
-  options.monitor->operations_in_flight = [&] { return feedback.in_flight(); };
-  options.after_load = [&] {
-    std::vector<Figure> figures =
-        check_platform_integrity(ledger, IntegrityScope::of(platform, campaign), {.bound = 60s});
-    figures.push_back(pids.changed());
-    figures.push_back(feedback.refusal_share());
-    return figures;
-  };
+  const RunOptions options = overload_options(feedback, ledger, campaign, pids, vus);
   Plan plan{.name = "heavy-db-pool", .model = ClosedModel{.vus = vus, .duration = duration}};
   FeedbackUnderOverload::declare(plan);
 

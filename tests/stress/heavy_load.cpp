@@ -27,6 +27,26 @@ MonitorOptions HeavyStress::platform_monitor() {
   return o;
 }
 
+RunOptions HeavyStress::overload_options(const FeedbackUnderOverload& feedback,
+                                         const Ledger& ledger, const TestCampaign& campaign,
+                                         const PidWatch& pids, std::int64_t max_in_flight) {
+  RunOptions options;
+  options.monitor = platform_monitor();
+  options.monitor->limits.memory_growth_rate_mb_per_sec = 100;
+  options.monitor->limits.max_concurrent_operations = max_in_flight;
+  options.monitor->operations_in_flight = [&feedback] { return feedback.in_flight(); };
+  Platform& platform = PlatformEnvironment::platform();
+  options.after_load = [&feedback, &ledger, &campaign, &pids, &platform] {
+    std::vector<Figure> figures = check_platform_integrity(
+        ledger, IntegrityScope::of(platform, campaign), {.bound = std::chrono::seconds(60)});
+    figures.push_back(pids.changed());
+    // The share of all answers that were fast, well-formed refusals: how the gateway sheds load.
+    figures.push_back(feedback.refusal_share());
+    return figures;
+  };
+  return options;
+}
+
 void HeavyStress::declare_leak_figures(Plan& plan, const MonitorOptions& monitor) {
   plan.metrics.push_back({"rss_slope." + monitor.self_name, MetricKind::kFigure});
   for (const MonitoredProcess& p : monitor.processes) {

@@ -23,6 +23,9 @@
 
 namespace gauntlet {
 
+class FeedbackUnderOverload;
+class PidWatch;
+
 class HeavyStress : public StressFixture {
  protected:
   // The monitor on this process and every platform process, sampling every
@@ -31,6 +34,13 @@ class HeavyStress : public StressFixture {
   MonitorOptions platform_monitor();
   // Declares each rss_slope.<process> and p99_drift as figures, so thresholds may name them.
   static void declare_leak_figures(Plan& plan, const MonitorOptions& monitor);
+  // What every feedback-overload run shares: the platform monitor with the run's operations in
+  // flight bounded by `max_in_flight` (the generator's growth limit loosened: it makes hundreds
+  // of clients in its first seconds; the services keep the scale's as their own), and after the
+  // load the integrity of `ledger` against `campaign`, the pids and the refusal share.
+  RunOptions overload_options(const FeedbackUnderOverload& feedback, const Ledger& ledger,
+                              const TestCampaign& campaign, const PidWatch& pids,
+                              std::int64_t max_in_flight);
 };
 
 // POST /api/v1/predictions through the gateway for the campaign; the response as it came.
