@@ -124,6 +124,7 @@ void Executor::sample_if_due(Clock::time_point now) {
   if (now < next_sample_) return;
   const std::int64_t current = active_vus_.load();
   const std::int64_t active = std::max(current, interval_peak_vus_.exchange(current));
+  if (active > sampled_peak_vus_.load()) sampled_peak_vus_.store(active);  // only this thread
   recorder_->sample_active_vus(now, active);
   while (next_sample_ <= now) next_sample_ += kSampleInterval;
   if (!progress_) return;
@@ -141,10 +142,8 @@ void Executor::supervisor_sleep(Clock::time_point now, Clock::time_point t) {
 
 void Executor::change_active(std::int64_t delta) noexcept {
   const std::int64_t now_active = active_vus_.fetch_add(delta) + delta;
-  for (std::atomic<std::int64_t>* peak_of : {&peak_active_vus_, &interval_peak_vus_}) {
-    std::int64_t peak = peak_of->load();
-    while (now_active > peak && !peak_of->compare_exchange_weak(peak, now_active)) {
-    }
+  std::int64_t peak = interval_peak_vus_.load();
+  while (now_active > peak && !interval_peak_vus_.compare_exchange_weak(peak, now_active)) {
   }
 }
 
@@ -170,7 +169,8 @@ ExecutionResult Executor::make_result(std::vector<std::string> reasons) const {
   r.iterations_completed = completed_.load();
   r.iterations_failed = failed_.load();
   r.abandoned = abandoned_;
-  r.max_active_vus = peak_active_vus_.load();
+  // The run's peak: the samples' peaks, and the interval since the last sample.
+  r.max_active_vus = std::max(sampled_peak_vus_.load(), interval_peak_vus_.load());
   r.vus_allocated = static_cast<std::int64_t>(threads_.size());
   const double load_s = std::chrono::duration<double>(load_ended_ - start_).count();
   r.achieved_rate_per_s = load_s > 0 ? static_cast<double>(r.iterations_started) / load_s : 0;

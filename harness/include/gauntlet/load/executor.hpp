@@ -113,8 +113,9 @@ class Executor {
   std::atomic<std::int64_t> failed_{0};
   std::atomic<std::int64_t> in_flight_{0};  // iterations running now
   std::atomic<std::int64_t> active_vus_{0};
-  std::atomic<std::int64_t> peak_active_vus_{0};
   std::atomic<std::int64_t> interval_peak_vus_{0};  // the most active at once since the last sample
+  std::atomic<std::int64_t> sampled_peak_vus_{
+      0};  // the most any sample saw (written by one thread)
 
  private:
   void join_threads() noexcept;
