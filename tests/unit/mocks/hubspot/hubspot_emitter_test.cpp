@@ -21,7 +21,7 @@ using nlohmann::json;
 class HubSpotEmitterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    receiver_ = std::make_unique<HttpServer>(ServerOptions{}, log_);
+    receiver_ = std::make_unique<HttpServer>(ServerOptions{}, receiver_log_);
     receiver_->router().post("/hooks", [this](const Request& req) {
       const std::string uri = "http://" + req.headers.get("Host") + req.target;
       const auto check = HubSpotSignature("s3cret").verify_v3(
@@ -60,6 +60,9 @@ class HubSpotEmitterTest : public ::testing::Test {
     ASSERT_TRUE(emitter.idle()) << "the emit job did not finish within 20 s";
   }
 
+  // One stream per logger: the receiver's and the emitter's loggers each lock only themselves, so
+  // sharing one ostringstream between them is a data race (ThreadSanitizer found it).
+  std::ostringstream receiver_log_;
   std::ostringstream log_;
   std::unique_ptr<HttpServer> receiver_;
   MetricsRegistry metrics_;

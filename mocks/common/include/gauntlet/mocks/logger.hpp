@@ -2,7 +2,9 @@
 // Structured logs: one JSON object per line on an injected stream,
 //   {"ts":"2024-05-01T12:00:00.123Z","level":"info","service":"meta-graph","msg":"listening",
 //    "fields":{"port":40123}}
-// flushed per line so a supervisor reading the pipe sees it at once. Thread-safe.
+// flushed per line so a supervisor reading the pipe sees it at once. Thread-safe: one Logger
+// writes a line at a time. Two Loggers may share std::cout or std::cerr (synchronised with stdio),
+// never another stream: each locks only itself.
 #include <chrono>
 #include <functional>
 #include <mutex>
