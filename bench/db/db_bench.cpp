@@ -38,7 +38,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 // The statements, copied from the services (shapes unchanged); see bench/db/*.sql.
 constexpr const char* kClaim =
@@ -236,7 +236,7 @@ struct ClientResult {
   std::int64_t errors = 0;
   std::int64_t empty_claims = 0;
   std::string first_error;
-  Clock::time_point finished;
+  Steady::time_point finished;
 };
 
 struct ClaimedJob {
@@ -306,7 +306,7 @@ int run(const Options& o) {
   std::vector<ClientResult> results(static_cast<std::size_t>(o.clients));
   std::latch ready(o.clients + 1);
   std::atomic<bool> go{false};
-  Clock::time_point start;
+  Steady::time_point start;
   std::vector<std::thread> threads;
   for (int c = 0; c < o.clients; ++c) {
     threads.emplace_back([&, c] {
@@ -319,8 +319,8 @@ int run(const Options& o) {
                           std::uniform_int_distribution<std::int64_t>(1, o.videos)};
       ready.count_down();
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      const Clock::time_point deadline = start + o.duration;
-      for (Clock::time_point t0 = Clock::now(); t0 < deadline;) {
+      const Steady::time_point deadline = start + o.duration;
+      for (Steady::time_point t0 = Steady::now(); t0 < deadline;) {
         try {
           bool done = true;
           if (o.workload == "claim") {
@@ -328,7 +328,7 @@ int run(const Options& o) {
           } else {
             run_insert(client, statements, params);
           }
-          const Clock::time_point t1 = Clock::now();
+          const Steady::time_point t1 = Steady::now();
           if (done) {
             res.latency.record(
                 std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count());
@@ -339,20 +339,20 @@ int run(const Options& o) {
           t0 = t1;
         } catch (const std::exception& e) {
           if (res.errors++ == 0) res.first_error = e.what();
-          t0 = Clock::now();
+          t0 = Steady::now();
         }
       }
-      res.finished = Clock::now();
+      res.finished = Steady::now();
     });
   }
   ready.arrive_and_wait();
-  start = Clock::now();
+  start = Steady::now();
   go.store(true, std::memory_order_release);
   for (auto& t : threads) t.join();
 
   gauntlet::Histogram all;
   std::int64_t transactions = 0, errors = 0, empty = 0;
-  Clock::time_point finished = start;
+  Steady::time_point finished = start;
   std::string first_error;
   for (const auto& r : results) {
     all.merge(r.latency);

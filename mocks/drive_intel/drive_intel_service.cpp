@@ -9,14 +9,14 @@ namespace gauntlet::mocks {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 constexpr const char* kStages = "drive_intel_stage_seconds";
 constexpr const char* kStagesHelp = "Time spent per analysis stage, per video.";
 constexpr const char* kVideos = "drive_intel_videos_total";
 constexpr const char* kVideosHelp = "Videos by ingest outcome.";
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+double seconds_since(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
 }  // namespace
@@ -100,7 +100,7 @@ DriveIntelService::Stored DriveIntelService::store(const json& body) {
 }
 
 json DriveIntelService::analyse(const VideoInput& input) {
-  auto started = Clock::now();
+  auto started = Steady::now();
   const std::vector<SceneSpan> spans = detector_.detect(input);
   metrics_.histogram(kStages, kStagesHelp, {{"stage", "scene_detection"}})
       .observe(seconds_since(started));
@@ -117,7 +117,7 @@ json DriveIntelService::analyse(const VideoInput& input) {
       {"ocr", &SceneDetector::read_text},
       {"speech", &SceneDetector::transcribe}};
   for (const auto& [stage, extract] : extractors) {
-    started = Clock::now();
+    started = Steady::now();
     for (std::size_t i = 0; i < spans.size(); ++i) {
       scenes[i]["features"].update((detector_.*extract)(input, spans[i]));
     }

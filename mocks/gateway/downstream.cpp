@@ -7,7 +7,7 @@
 namespace gauntlet::mocks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 const DownstreamOptions& validated(const DownstreamOptions& o) {
   Problems problems;
@@ -67,10 +67,10 @@ DownstreamResult Downstream::call(const std::string& method, const std::string& 
   Url url = base_;
   url.target = target;
   for (int attempt = 1;; ++attempt) {
-    if (!breaker_.allow(Clock::now())) {
+    if (!breaker_.allow(Steady::now())) {
       if (attempt == 1) {
         result.kind = DownstreamResult::Kind::kBreakerOpen;
-        result.retry_after = breaker_.retry_after(Clock::now());
+        result.retry_after = breaker_.retry_after(Steady::now());
       }
       return result;  // a retry refused by a breaker that opened meanwhile keeps the last outcome
     }
@@ -88,9 +88,9 @@ DownstreamResult Downstream::call(const std::string& method, const std::string& 
       result.timed_out = e.timed_out();
     }
     if (status && *status < 500) {
-      breaker_.record_success(Clock::now());
+      breaker_.record_success(Steady::now());
     } else {
-      breaker_.record_failure(Clock::now());
+      breaker_.record_failure(Steady::now());
     }
     if (!should_retry(attempt, options_.retry, retryable, status)) return result;
     std::this_thread::sleep_for(next_delay(attempt));

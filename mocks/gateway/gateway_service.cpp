@@ -12,7 +12,7 @@ namespace gauntlet::mocks {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 constexpr int kMaxProxyDepth =
     4;  // segments below a resource prefix: /api/v1/videos/{a}/{b}/{c}/{d}
@@ -213,7 +213,7 @@ Response GatewayService::unauthorized(const std::string& request_id) {
 std::optional<Response> GatewayService::precheck(const Request& req) {
   if (req.route.rfind("/api/", 0) != 0) return std::nullopt;  // only /api/ routes are guarded
   try {
-    if (!auth_.authenticate(req.headers, Clock::now())) return unauthorized(request_id_for(req));
+    if (!auth_.authenticate(req.headers, Steady::now())) return unauthorized(request_id_for(req));
   } catch (const std::exception&) {
     return std::nullopt;  // a database failure: read the body and let the handler answer 503
   }
@@ -230,7 +230,7 @@ Response GatewayService::guard(const Request& req, const GuardedHandler& handler
                                std::size_t max_body) {
   Caller caller{"", request_id_for(req)};
   try {
-    const auto now = Clock::now();
+    const auto now = Steady::now();
     const auto key = auth_.authenticate(req.headers, now);
     if (!key) return unauthorized(caller.request_id);
     caller.key_id = *key;

@@ -13,7 +13,7 @@ namespace gauntlet::mocks {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -106,7 +106,7 @@ SafeExecutor::SafeExecutor(AdChangeStore& store, SafeExecutorOptions options,
       meta_base_(checked_url(options_)),
       logger_(logger),
       metrics_(metrics),
-      bucket_(options_.burst, options_.rate_per_s, Clock::now()) {}
+      bucket_(options_.burst, options_.rate_per_s, Steady::now()) {}
 
 SafeExecutor::~SafeExecutor() { stop(); }
 
@@ -197,7 +197,7 @@ bool SafeExecutor::pace(Worker& w) {
     std::chrono::nanoseconds wait{0};
     {
       std::lock_guard lock(bucket_mutex_);
-      const auto now = Clock::now();
+      const auto now = Steady::now();
       if (bucket_.try_acquire(now)) break;
       wait = bucket_.time_until_available(now);
     }
@@ -213,7 +213,7 @@ MetaOutcome SafeExecutor::call_meta(Worker& w, const ClaimedChange& change, cons
   url.target = "/" + options_.graph_version + "/" + call.object_id;
   json body = call.params;
   body["access_token"] = options_.access_token;
-  const auto started = Clock::now();
+  const auto started = Steady::now();
   MetaOutcome outcome;
   try {
     const ClientResponse res = w.client.post(url, body.dump(), {{"Idempotency-Key", change.id}});
@@ -223,7 +223,7 @@ MetaOutcome SafeExecutor::call_meta(Worker& w, const ClaimedChange& change, cons
     outcome.message = e.what();
   }
   metrics_.histogram("meta_publisher_meta_call_seconds", "Latency of calls to the Graph API.")
-      .observe(std::chrono::duration<double>(Clock::now() - started).count());
+      .observe(std::chrono::duration<double>(Steady::now() - started).count());
   return outcome;
 }
 

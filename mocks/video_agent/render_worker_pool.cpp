@@ -6,7 +6,7 @@
 namespace gauntlet::mocks {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 void require_positive(std::chrono::milliseconds v, const char* field, Problems& problems) {
   if (v.count() <= 0)
@@ -59,7 +59,7 @@ void RenderWorkerPool::stop() { threads_.stop(); }
 
 void RenderWorkerPool::wake() { threads_.wake(); }
 
-void RenderWorkerPool::maybe_reap(Clock::time_point now) {
+void RenderWorkerPool::maybe_reap(Steady::time_point now) {
   {
     std::lock_guard lock(reap_mutex_);
     if (now - last_reap_ < options_.reap_interval) return;
@@ -78,17 +78,17 @@ void RenderWorkerPool::run_worker(int index) {
                   options_.seed + static_cast<std::uint64_t>(index));
   for (;;) {
     try {
-      maybe_reap(Clock::now());
+      maybe_reap(Steady::now());
       const std::optional<ClaimedJob> job = store_.claim(worker);
       if (!job) {
         if (!threads_.idle_wait(options_.poll_interval)) return;
         continue;
       }
-      const auto started = Clock::now();
+      const auto started = Steady::now();
       const Outcome outcome = render(*job, worker);
       if (outcome == Outcome::kSucceeded) {
         succeeded_.inc();
-        render_seconds_.observe(std::chrono::duration<double>(Clock::now() - started).count());
+        render_seconds_.observe(std::chrono::duration<double>(Steady::now() - started).count());
       } else if (outcome == Outcome::kFailed) {
         failed_attempts_.inc();
         const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -114,12 +114,12 @@ void RenderWorkerPool::run_worker(int index) {
 
 RenderWorkerPool::Outcome RenderWorkerPool::render(const ClaimedJob& job,
                                                    const std::string& worker) {
-  auto last_beat = Clock::now();
+  auto last_beat = Steady::now();
   int done = 0;
   bool lost = false;
   for (const RenderStage& stage : render_stages()) {
     if (!store_.heartbeat(job.id, worker, stage.name, done)) return Outcome::kLostLease;
-    last_beat = Clock::now();
+    last_beat = Steady::now();
     const auto d = stage_duration(stage, job.spec, options_.cost_scale);
     if (!wait_in_stage(job, worker, d, stage.name, done, last_beat, lost)) {
       return lost ? Outcome::kLostLease : Outcome::kStopped;
@@ -132,10 +132,10 @@ RenderWorkerPool::Outcome RenderWorkerPool::render(const ClaimedJob& job,
 
 bool RenderWorkerPool::wait_in_stage(const ClaimedJob& job, const std::string& worker,
                                      std::chrono::microseconds d, std::string_view stage,
-                                     int stages_done, Clock::time_point& last_beat, bool& lost) {
-  const auto end = Clock::now() + d;
+                                     int stages_done, Steady::time_point& last_beat, bool& lost) {
+  const auto end = Steady::now() + d;
   for (;;) {
-    const auto now = Clock::now();
+    const auto now = Steady::now();
     if (now >= end) return true;
     if (now - last_beat >= options_.heartbeat_interval) {
       if (!store_.heartbeat(job.id, worker, stage, stages_done)) {

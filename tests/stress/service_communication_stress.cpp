@@ -42,7 +42,7 @@ namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-using SteadyClock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 const PlatformEnvironment* const kEnvironment = PlatformEnvironment::install();
 
@@ -107,7 +107,7 @@ class Mix {
         id = request_id + "-" + std::to_string(++calls);
         request.headers.push_back({"X-Request-Id", id});
       }
-      const auto started = SteadyClock::now();
+      const auto started = Steady::now();
       Response r = client.send(request);
       if (!id.empty()) {
         std::lock_guard lock(mix.mutex_);
@@ -130,7 +130,7 @@ class Mix {
   // Called with every answer of every call: the backend, the method, the answer, when the call
   // started.
   using Observer =
-      std::function<void(Service, std::string_view, const Response&, SteadyClock::time_point)>;
+      std::function<void(Service, std::string_view, const Response&, Steady::time_point)>;
 
   Mix(const Platform& platform, const TestCampaign& campaign, Ledger& ledger, std::string tag,
       std::int64_t vus, std::int64_t write_every, double ad_changes_per_s,
@@ -151,8 +151,8 @@ class Mix {
   // queues one when the run is behind ad_changes_per_s (so after a stall, the first calls are
   // writes), and always for its first.
   bool take_ad_change_slot(bool force) {
-    const auto now = SteadyClock::now();
-    SteadyClock::time_point expected{};
+    const auto now = Steady::now();
+    Steady::time_point expected{};
     started_.compare_exchange_strong(expected, now);
     const double allowed = 1 + seconds(now - started_.load()) * ad_changes_per_s_;
     std::int64_t queued = ad_change_slots_.load();
@@ -312,7 +312,7 @@ class Mix {
   std::vector<VuState> state_;  // by virtual user; each touched by its own thread only
   Observer observer_;
   const double ad_changes_per_s_;
-  std::atomic<SteadyClock::time_point> started_{};
+  std::atomic<Steady::time_point> started_{};
   std::atomic<std::int64_t> ad_change_slots_{0};
   mutable std::mutex mutex_;
   std::vector<SentId> sent_;
@@ -440,7 +440,7 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
   const std::string stats_url = platform.url(Service::kGateway) + "/__admin/stats";
   const std::string downstream(service_name(Service::kTitanCore));
 
-  const auto origin = SteadyClock::now();
+  const auto origin = Steady::now();
   std::atomic<std::int64_t> fault_on_ns{-1};
   std::atomic<std::int64_t> fault_off_ns{-1};
   std::atomic<std::int64_t> first_ok_after_ns{-1};  // end of the first success started after off
@@ -453,7 +453,7 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
   MixHooks hooks;
   hooks.before = [&](Mix& mix) {
     mix.observe(
-        [&](Service service, std::string_view, const Response& r, SteadyClock::time_point started) {
+        [&](Service service, std::string_view, const Response& r, Steady::time_point started) {
           if (service != Service::kTitanCore) return;
           if (r.status == 503) {
             const bool open = r.body.find("circuit open") != std::string::npos;
@@ -462,7 +462,7 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
           }
           const std::int64_t off = fault_off_ns.load();
           if (r.status >= 200 && r.status < 300 && off >= 0 && (started - origin).count() >= off) {
-            const std::int64_t end = (SteadyClock::now() - origin).count();
+            const std::int64_t end = (Steady::now() - origin).count();
             std::int64_t expected = -1;
             first_ok_after_ns.compare_exchange_strong(expected, end);
           }
@@ -474,7 +474,7 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
       Client c;
       while (sampling.load()) {
         const Response r = c.get(stats_url);
-        const auto at = SteadyClock::now() - origin;
+        const auto at = Steady::now() - origin;
         if (const auto body = r.json(); r.status == 200 && body) {
           const json b = body->value("gateway", json::object())
                              .value("downstreams", json::object())
@@ -489,10 +489,10 @@ TEST_F(ServiceCommunicationStress, BreakerOpensOnFailingTitanCoreAndClosesAfterR
     std::this_thread::sleep_for(fault_at);
     const Response on =
         admin.post_json(titan + "/__admin/faults", {{"error_rate", 1.0}, {"error_status", 503}});
-    fault_on_ns = (SteadyClock::now() - origin).count();
+    fault_on_ns = (Steady::now() - origin).count();
     std::this_thread::sleep_for(fault_for);
     const Response off = admin.post_json(titan + "/__admin/faults", {{"reset", true}});
-    fault_off_ns = (SteadyClock::now() - origin).count();
+    fault_off_ns = (Steady::now() - origin).count();
     if (on.status != 200 || off.status != 200) fault_failed = true;
     // Keep sampling until the breaker could have probed and closed.
     std::this_thread::sleep_for(open_for + 2s);
@@ -582,7 +582,7 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   std::optional<double> recovery_s;
   bool stopped = false;
   StoppedProcess guard;  // declared before the run: resumed even if the run throws
-  const auto origin = SteadyClock::now();
+  const auto origin = Steady::now();
   std::atomic<std::int64_t> stopped_ns{-1};
   std::atomic<std::int64_t> resumed_ns{-1};
   // Ad change POSTs the stall held (sent before the resume, answered after the stop) and that
@@ -592,13 +592,13 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
   MixHooks hooks;
   hooks.before = [&](Mix& mix) {
     mix.observe([&](Service service, std::string_view method, const Response& r,
-                    SteadyClock::time_point started) {
+                    Steady::time_point started) {
       if (service != Service::kMetaPublisher || method != "POST") return;
       if (r.status != 202 && r.status != 200) return;
       const std::int64_t stop = stopped_ns.load();
       const std::int64_t resume = resumed_ns.load();
       const std::int64_t sent = (started - origin).count();
-      const std::int64_t answered = (SteadyClock::now() - origin).count();
+      const std::int64_t answered = (Steady::now() - origin).count();
       if (stop >= 0 && answered > stop && (resume < 0 || sent < resume)) held_writes.fetch_add(1);
     });
   };
@@ -606,7 +606,7 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
     std::this_thread::sleep_for(stall_at);
     stopped = guard.stop(platform.pid(Service::kMetaPublisher));
     if (!stopped) return;
-    stopped_ns = (SteadyClock::now() - origin).count();
+    stopped_ns = (Steady::now() - origin).count();
     // Writes sent while it is stopped, each on a thread of its own: every one is held by the
     // stall. Declared here, they are joined when this function returns, after the resume below.
     std::vector<std::jthread> writers;
@@ -618,7 +618,7 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
       });
     }
     std::this_thread::sleep_for(stall_for);
-    const auto resumed_at = SteadyClock::now();
+    const auto resumed_at = Steady::now();
     resumed_ns = (resumed_at - origin).count();
     if (!guard.resume()) return;
     // A fresh call, made after the resume: read back an ad change the load queued.
@@ -632,9 +632,9 @@ TEST_F(ServiceCommunicationStress, FailureMetaPublisherStalledLosesNoAdChange) {
     if (id.empty()) return;  // nothing to read: the figure stays missing
     Client probe(ClientOptions{.timeout = 15s});
     probe.set_default_header({"Authorization", platform.seed().authorization()});
-    while (SteadyClock::now() - resumed_at < 30s) {
+    while (Steady::now() - resumed_at < 30s) {
       if (probe.get(mix.gateway() + "/api/v1/ad-changes/" + id).status == 200) {
-        recovery_s = seconds(SteadyClock::now() - resumed_at);
+        recovery_s = seconds(Steady::now() - resumed_at);
         return;
       }
       std::this_thread::sleep_for(10ms);

@@ -53,11 +53,6 @@ std::vector<std::string> Plan::validate() const {
   return problems.list();
 }
 
-void Plan::throw_if_invalid() const {
-  std::vector<std::string> problems = validate();
-  if (!problems.empty()) throw ConfigError(std::move(problems));
-}
-
 Plan Plan::with_defaults() const {
   Plan out = *this;
   if (!out.graceful_stop) out.graceful_stop = kDefaultGracefulStop;

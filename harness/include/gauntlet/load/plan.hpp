@@ -42,8 +42,6 @@ struct Plan {
 
   // Every problem of the plan, model and profile; empty when valid. Never changes the plan.
   std::vector<std::string> validate() const;
-  // Throws ConfigError carrying every problem when validate() finds any.
-  void throw_if_invalid() const;
   // A copy with unset optional fields filled: graceful_stop = kDefaultGracefulStop,
   // max_duration = the model's nominal duration (kDefaultIterationsMaxDuration for a closed
   // model bounded by iterations only), open max_wait = kDefaultMaxWait.
