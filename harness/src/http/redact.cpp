@@ -5,14 +5,10 @@
 #include <cctype>
 #include <span>
 
+#include "gauntlet/text/ascii_case.hpp"
+
 namespace gauntlet {
 namespace {
-
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool contains_any(std::string_view haystack, std::span<const std::string_view> needles) {
   return std::any_of(needles.begin(), needles.end(), [haystack](std::string_view n) {
@@ -28,7 +24,7 @@ constexpr std::array<std::string_view, 4> kSecretKeys = {"key", "sig", "cookie",
 constexpr std::array<std::string_view, 3> kSchemes = {"bearer", "basic", "token"};
 
 bool is_sensitive_key(std::string_view key) {
-  const std::string k = lowered(key);
+  const std::string k = ascii_lower(key);
   if (k.empty()) return false;
   return contains_any(k, kSecretParts) ||
          std::find(kSecretKeys.begin(), kSecretKeys.end(), k) != kSecretKeys.end();
@@ -48,7 +44,7 @@ bool ends_value(char c) {
 std::size_t redact_value_at(std::string& s, std::size_t pos) {
   while (pos < s.size() && (s[pos] == ' ' || s[pos] == '"' || s[pos] == '\'')) ++pos;
   for (std::string_view scheme : kSchemes) {
-    if (s.size() - pos > scheme.size() && lowered(s.substr(pos, scheme.size())) == scheme &&
+    if (s.size() - pos > scheme.size() && ascii_lower(s.substr(pos, scheme.size())) == scheme &&
         s[pos + scheme.size()] == ' ') {
       pos += scheme.size();
       while (pos < s.size() && s[pos] == ' ') ++pos;
@@ -114,7 +110,7 @@ std::string redact_text(std::string_view text) {
     std::size_t next = end;
     if (next < s.size() && (s[next] == '"' || s[next] == '\'')) ++next;  // "key": value
     const bool assigns = next < s.size() && (s[next] == '=' || s[next] == ':');
-    const std::string w = lowered(word);
+    const std::string w = ascii_lower(word);
     if (assigns && is_sensitive_key(word)) {
       i = redact_value_at(s, next + 1);
     } else if (std::find(kSchemes.begin(), kSchemes.end(), w) != kSchemes.end() && w != "token" &&

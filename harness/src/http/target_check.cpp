@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <cctype>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -15,18 +14,13 @@
 #include "gauntlet/http/curl_handles.hpp"
 #include "gauntlet/http/outcome.hpp"
 #include "gauntlet/http/redact.hpp"
+#include "gauntlet/text/ascii_case.hpp"
 
 namespace gauntlet {
 namespace {
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool has_http_scheme(std::string_view url) {
-  const std::string head = lowered(url.substr(0, 8));
+  const std::string head = ascii_lower(url.substr(0, 8));
   return head.starts_with("http://") || head.starts_with("https://");
 }
 
@@ -103,7 +97,7 @@ std::string url_path_and_query(std::string_view url) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  const std::string h = lowered(host);
+  const std::string h = ascii_lower(host);
   if (h.empty()) return false;
   if (h == "localhost" || h.ends_with(".localhost")) return true;
   if (const auto literal = literal_is_loopback(h)) return *literal;

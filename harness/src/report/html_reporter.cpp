@@ -13,6 +13,7 @@
 #include "gauntlet/report/result_sections.hpp"
 #include "gauntlet/report/run_status.hpp"
 #include "gauntlet/report/summary_reporter.hpp"
+#include "gauntlet/text/ascii_case.hpp"
 #include "gauntlet/text/markup_escape.hpp"
 #include "gauntlet/text/measured_format.hpp"
 #include "gauntlet/text/utc_time.hpp"
@@ -57,9 +58,7 @@ std::string json_in_script(const std::string& text) {
 // expression, never in code) would end the element, and "<\/script" means the same there.
 std::string script_in_script(std::string text) {
   for (std::size_t at = 0; (at = text.find("</", at)) != std::string::npos; at += 3) {
-    std::string next = text.substr(at + 2, 6);
-    std::transform(next.begin(), next.end(), next.begin(), [](char c) { return std::tolower(c); });
-    if (next == "script") text.replace(at, 2, "<\\/");
+    if (ascii_lower(text.substr(at + 2, 6)) == "script") text.replace(at, 2, "<\\/");
   }
   return text;
 }
@@ -101,8 +100,7 @@ int status_rank(RunStatus s) {
 
 std::string status_badge(const RunResult& r) {
   const std::string text(to_string(run_status(r)));
-  std::string cls = text;
-  std::transform(cls.begin(), cls.end(), cls.begin(), [](char c) { return std::tolower(c); });
+  const std::string cls = ascii_lower(text);
   if (is_probe(r)) {  // judged by its test: shown as measured, never in the failure colours
     return "<span class=\"badge probe\" title=\"a probe: its test judges this outcome\">" + text +
            " \u00b7 probe</span>";
@@ -180,8 +178,7 @@ void thresholds_table(std::ostream& out, const RunResult& r) {
   out << "<table><thead><tr><th>verdict</th><th>threshold</th><th>measured</th></tr></thead>"
          "<tbody>\n";
   for (const ThresholdOutcome& t : r.thresholds) {
-    std::string cls(to_string(t.verdict));
-    std::transform(cls.begin(), cls.end(), cls.begin(), [](char c) { return std::tolower(c); });
+    const std::string cls = ascii_lower(to_string(t.verdict));
     out << "<tr><td><span class=\"badge " << cls << "\">" << to_string(t.verdict)
         << "</span></td><td><code>" << esc(t.expression) << "</code></td><td>" << esc(t.detail)
         << "</td></tr>\n";
