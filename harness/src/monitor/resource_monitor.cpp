@@ -20,6 +20,12 @@ using Steady = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kMinInterval{10};
 constexpr std::chrono::milliseconds kMaxInterval{60'000};
+// /proc counts CPU time in clock ticks (10 ms at the usual 100/s). Over a window of a few ms, one
+// tick reads as hundreds of percent: the run's last sample, taken at finish() just after a
+// regular one, once read 819% for a test binary and stopped a finished run on max_cpu_percent.
+// A percentage is therefore computed over at least this many ticks' worth of time (100 ms), and
+// a sample in a shorter window carries the last percentage while its ticks wait for the next.
+constexpr double kMinCpuWindowTicks = 10;
 
 // 1130.4 -> "1,130": a measured value for a stop message, rounded, thousands grouped.
 std::string grouped(double value) {
@@ -180,10 +186,17 @@ void ResourceMonitor::sample_process(Tracked& p, double t_s, double elapsed_s) {
   } else if (p.last_ticks) {
     interval_ticks = snap->cpu_ticks - *p.last_ticks;
   }
-  if (interval_ticks && elapsed_s > 0) {
-    const auto ticks = static_cast<double>(*interval_ticks);
-    s.cpu_percent = std::max(0.0, ticks / sources_.ticks_per_s / elapsed_s * 100.0);
+  if (interval_ticks) {
+    p.cpu_ticks_pending += *interval_ticks;
+    p.cpu_s_pending += elapsed_s;
   }
+  if (p.cpu_s_pending >= kMinCpuWindowTicks / sources_.ticks_per_s) {
+    const auto ticks = static_cast<double>(p.cpu_ticks_pending);
+    p.cpu_percent = std::max(0.0, ticks / sources_.ticks_per_s / p.cpu_s_pending * 100.0);
+    p.cpu_ticks_pending = 0;
+    p.cpu_s_pending = 0;
+  }
+  s.cpu_percent = p.cpu_percent;
   p.last_ticks = snap->cpu_ticks;
   p.t_s.push_back(t_s);
   p.rss_mb.push_back(s.rss_mb);

@@ -137,6 +137,24 @@ std::optional<SafetyStop> run_with(SafetyLimits limits, std::shared_ptr<FakeProc
   return monitor.finish().stopped;
 }
 
+// The run's last sample comes at finish(), often a few ms after a regular one. /proc counts CPU in
+// 10 ms ticks, so one tick over 2 ms would read 5,000%: a finished run was once stopped on
+// max_cpu_percent that way. A window shorter than 10 ticks carries the last percentage instead.
+TEST(ResourceMonitor, OneTickInAShortWindowIsNotReadAsThousandsOfPercent) {
+  const auto p = std::make_shared<FakeProcess>();
+  p->ticks_per_sample = 1;  // one tick per read
+  StopSource stop;
+  MonitorOptions o;
+  o.interval = 1s;  // one sample at the start, then only finish()'s, a few ms later
+  o.limits.max_cpu_percent = 200;
+  o.processes = {{"svc", 4242}};
+  ResourceMonitor monitor(o, stop, fake_sources(p));
+  std::this_thread::sleep_for(5ms);
+  const MonitorReport r = monitor.finish();
+  EXPECT_FALSE(r.stopped) << r.stopped->message;
+  for (const ResourceSample& s : r.series) EXPECT_LE(s.cpu_percent, 200) << s.process;
+}
+
 TEST(ResourceMonitor, EachLimitTripsOnlyWhenCrossed) {
   const auto p = std::make_shared<FakeProcess>();
   EXPECT_FALSE(run_with({.max_memory_mb = 101, .max_fds = 10}, p));

@@ -95,6 +95,11 @@ class ResourceMonitor {
     // CPU ticks, by pid.
     bool group = false;
     std::map<pid_t, std::int64_t> member_ticks;
+    // CPU ticks and seconds not yet turned into a percentage, and the last percentage: CPU is
+    // measured over at least kMinCpuWindowTicks clock ticks of time (resource_monitor.cpp).
+    std::int64_t cpu_ticks_pending = 0;
+    double cpu_s_pending = 0;
+    double cpu_percent = 0;
   };
   // The group's figures now, summed over the descendants of its pid; its CPU ticks are those
   // spent since the last sample by members seen then (the rest of `p.member_ticks` is renewed).
