@@ -16,8 +16,6 @@
 
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "gauntlet/load/breaking_point.hpp"
-#include "gauntlet/report/result_file.hpp"
-#include "gauntlet/report/summary_reporter.hpp"
 #include "gauntlet/text/measured_format.hpp"
 #include "heavy_load.hpp"
 
@@ -137,9 +135,7 @@ class HeavyBreakingPoint : public HeavyStress {
     facts.extra["breaking_point_note"] = curve.note;
     facts.breaking_point = curve;
     facts.metrics.figures.push_back({"bp_no_failing_level", any_failed ? 0.0 : 1.0, {}});
-    const RunResult result = assemble_result(std::move(facts), {});
-    write_result_file(result, results_dir());
-    SummaryReporter(std::cout).report_run(result);
+    publish(assemble_result(std::move(facts), {}), "curve");
   }
 
   std::int64_t max_vus_ = 64;

@@ -192,13 +192,17 @@ RunResult StressFixture::run(const Plan& plan, const Scenario& scenario, RunOpti
   attach_figures(options, facts);
   const RunResult result = assemble_result(std::move(facts), checked.thresholds());
 
-  write_result_file(result, results_dir_);
-  record_properties(result, options.label.empty() ? "" : options.label + ".");
-  SummaryReporter(out_).report_run(result);
+  publish(result, options.label);
   if (options.expect_thresholds) {
     EXPECT_TRUE(thresholds_pass(result));
   }
   return result;
+}
+
+void StressFixture::publish(const RunResult& result, const std::string& label) {
+  write_result_file(result, results_dir_);
+  record_properties(result, label.empty() ? "" : label + ".");
+  SummaryReporter(out_).report_run(result);
 }
 
 }  // namespace gauntlet

@@ -102,6 +102,10 @@ class StressFixture : public ::testing::Test {
   // engine driven directly): its name ("<Suite>.<Test>.<label>" when label is given), scale,
   // executable and parameters. The caller adds the times and the metrics.
   FinishedRun finished_run(const std::string& label = "") const;
+  // What run() does with every result, for one assembled without run(): its result file, its
+  // JUnit properties (prefixed "<label>." when label is given) and its summary on this fixture's
+  // stream. Judging it is the caller's.
+  void publish(const RunResult& result, const std::string& label = "");
 
   // Where results go: $GAUNTLET_RESULTS_DIR or <builddir>/results.
   std::filesystem::path results_dir() const { return results_dir_; }

@@ -114,8 +114,8 @@ class Executor {
   std::atomic<std::int64_t> in_flight_{0};  // iterations running now
   std::atomic<std::int64_t> active_vus_{0};
   std::atomic<std::int64_t> interval_peak_vus_{0};  // the most active at once since the last sample
-  std::atomic<std::int64_t> sampled_peak_vus_{
-      0};  // the most any sample saw (written by one thread)
+  // The most any sample saw (written by the sampling thread only).
+  std::atomic<std::int64_t> sampled_peak_vus_{0};
 
  private:
   void join_threads() noexcept;
