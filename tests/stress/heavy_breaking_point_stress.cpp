@@ -144,6 +144,35 @@ class HeavyBreakingPoint : public HeavyStress {
   std::optional<TestCampaign> campaign_;
 };
 
+// The search's rule, fed each verdict: a FAIL or an incomplete run fails a level; a WARN (within
+// 10% of a limit) fails it only when headroom is asked, and the note says so.
+TEST(BreakingPointLevel, AWarnFailsALevelOnlyWhenHeadroomIsAsked) {
+  const auto outcome = [](const std::string& expression, Verdict verdict) {
+    ThresholdOutcome t;
+    t.expression = expression;
+    t.verdict = verdict;
+    return t;
+  };
+  RunResult r;
+  r.thresholds.push_back(outcome("p(99)<300ms", Verdict::kPass));
+  EXPECT_TRUE(level_outcome(r, 100, true).passed);
+
+  r.thresholds.push_back(outcome("error_rate<1%", Verdict::kWarn));
+  EXPECT_TRUE(level_outcome(r, 100, false).passed);
+  const LevelOutcome edge = level_outcome(r, 100, true);
+  EXPECT_FALSE(edge.passed);
+  EXPECT_NE(edge.note.find("error_rate<1%"), std::string::npos) << edge.note;
+  EXPECT_NE(edge.note.find("(no headroom)"), std::string::npos) << edge.note;
+
+  r.thresholds.back().verdict = Verdict::kFail;
+  EXPECT_FALSE(level_outcome(r, 100, false).passed);
+
+  RunResult stopped;
+  stopped.incomplete = true;
+  stopped.stop_reason = "interrupted";
+  EXPECT_FALSE(level_outcome(stopped, 100, false).passed);
+}
+
 TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   Platform& platform = PlatformEnvironment::platform();
   BreakingPointOptions search;
