@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,7 +21,9 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures/checkers/wrong_state.hpp"
 #include "fixtures/database_fault.hpp"
+#include "fixtures/flow_run.hpp"
 #include "fixtures/platform.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
@@ -128,8 +131,23 @@ auto db_step(IterationContext& ctx, std::string_view name, PooledConnection& con
   });
 }
 
+// The test's own rows, for a self-test's wrong state: its campaign, and the blueprint that owns
+// its render jobs (the queue's, or the tables' render_jobs rows).
+struct OwnRows {
+  std::int64_t campaign = 0;
+  std::int64_t blueprint = 0;
+};
+using WrongState = std::function<void(const OwnRows&)>;
+
 class DatabaseStress : public StressFixture {
  protected:
+  // The tables run (1.) and the queue run (2.), with the test's options; `wrong_state`, when
+  // set, is written into the test's own rows after the load and before the checks (self-tests).
+  RunResult run_tables(std::int64_t vus, std::chrono::nanoseconds duration, RunOptions options = {},
+                       const WrongState& wrong_state = {});
+  RunResult run_queue(std::int64_t workers, std::int64_t jobs, RunOptions options = {},
+                      const WrongState& wrong_state = {});
+
   Platform& platform() { return PlatformEnvironment::platform(); }
   const std::string& url() { return platform().database_url(); }
 
@@ -222,9 +240,8 @@ const std::vector<TableOps>& table_ops() {
   return ops;
 }
 
-TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
-  const auto vus = param("vus", {4, 8, 32}, 1, 500);
-  const auto duration = param("duration", {4s, 12s, 10min}, 1s, 24h);
+RunResult DatabaseStress::run_tables(std::int64_t vus, std::chrono::nanoseconds duration,
+                                     RunOptions options, const WrongState& wrong_state) {
   Platform& p = platform();
   const std::string tag = make_run_tag();
   const TestCampaign campaign = create_test_campaign(p, tag);
@@ -250,8 +267,8 @@ TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
                         {"rolled_back", MetricKind::kCounter}}};
   add_server_gates(plan);
 
-  RunOptions options;
   options.after_load = [&] {
+    if (wrong_state) wrong_state({campaign.id, blueprint});
     KeyFindings findings;
     Figure partial{"partial_writes", 0, {}};
     const auto acked = ledger.snapshot();
@@ -280,7 +297,7 @@ TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
     return figures;
   };
 
-  run(
+  return run(
       plan,
       [&](IterationContext& ctx) {
         const std::size_t t = static_cast<std::size_t>(ctx.iteration()) % table_ops().size();
@@ -343,6 +360,55 @@ TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
         }
       },
       options);
+}
+
+TEST_F(DatabaseStress, TablesUnderConcurrentWritesLoseNothing) {
+  run_tables(param("vus", {4, 8, 32}, 1, 500), param("duration", {4s, 12s, 10min}, 1s, 24h));
+}
+
+// Self-test: after the load, one acknowledged prediction deleted, one copied under its own key,
+// one row planted under an acknowledged-looking key nobody acknowledged and one under the key of
+// a rolled-back transaction: lost, duplicated, unexpected and partial_writes must each be 1 and
+// their thresholds FAIL.
+TEST_F(DatabaseStress, SelftestLostDuplicatedAndStrayRowsTurnTheTablesRunRed) {
+  const std::string url = this->url();
+  const RunResult r =
+      run_tables(2, 1s, red_run_options("tables_wrong_state"), [&](const OwnRows& own) {
+        const std::string campaign = std::to_string(own.campaign);
+        // The test's acknowledged predictions, oldest first: keys "<tag>-ok-<n>".
+        const std::string ok =
+            "SELECT id FROM predictions WHERE campaign_id = $1::bigint AND features_hash LIKE "
+            "'%-ok-%' ORDER BY id";
+        const std::string copy =
+            "INSERT INTO predictions (campaign_id, model_version, features_hash, predicted_ctr, "
+            "predicted_roas, confidence) SELECT campaign_id, model_version, ";
+        corrupt_one_row(
+            url, "an acknowledged prediction deleted",
+            "DELETE FROM predictions WHERE id = (" + ok + " LIMIT 1) RETURNING features_hash",
+            campaign);
+        corrupt_one_row(url, "an acknowledged prediction written twice",
+                        copy +
+                            "features_hash, predicted_ctr, predicted_roas, confidence FROM "
+                            "predictions WHERE id = (" +
+                            ok + " LIMIT 1 OFFSET 1) RETURNING features_hash",
+                        campaign);
+        corrupt_one_row(url, "a prediction nobody acknowledged",
+                        copy +
+                            "features_hash || '-stray', predicted_ctr, predicted_roas, "
+                            "confidence FROM predictions WHERE id = (" +
+                            ok + " LIMIT 1 OFFSET 2) RETURNING features_hash",
+                        campaign);
+        corrupt_one_row(url, "a rolled-back prediction's row",
+                        copy +
+                            "replace(features_hash, '-ok-', '-x-') || '-stray', predicted_ctr, "
+                            "predicted_roas, confidence FROM predictions WHERE id = (" +
+                            ok + " LIMIT 1 OFFSET 3) RETURNING features_hash",
+                        campaign);
+      });
+  expect_red_on(r, "lost", 1);
+  expect_red_on(r, "duplicated", 1);
+  expect_red_on(r, "unexpected", 1);
+  expect_red_on(r, "partial_writes", 1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,9 +481,8 @@ class DeliveryLog {
   std::map<std::int64_t, int> completions_;
 };
 
-TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
-  const auto workers = param("workers", {8, 16, 64}, 1, 500);
-  const auto jobs = param("jobs", {400, 4000, 100'000}, 1, 10'000'000);
+RunResult DatabaseStress::run_queue(std::int64_t workers, std::int64_t jobs, RunOptions options,
+                                    const WrongState& wrong_state) {
   Platform& p = platform();
   const std::string tag = make_run_tag();
   const TestCampaign campaign = create_test_campaign(p, tag);
@@ -450,8 +515,8 @@ TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
                         {"claim_wait", MetricKind::kTrend}}};
   add_server_gates(plan);
 
-  RunOptions options;
   options.after_load = [&] {
+    if (wrong_state) wrong_state({campaign.id, blueprint});
     Figure lost{"jobs_lost", 0, {}};
     Figure duplicated{"jobs_duplicated", 0, {}};
     const auto claims = log.claims();
@@ -502,7 +567,7 @@ TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
     return figures;
   };
 
-  run(
+  return run(
       plan,
       [&](IterationContext& ctx) {
         const std::string worker = tag + "-w" + std::to_string(ctx.vu_id());
@@ -548,6 +613,35 @@ TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
         }
       },
       options);
+}
+
+TEST_F(DatabaseStress, SkipLockedQueueDeliversEveryJobExactlyOnce) {
+  run_queue(param("workers", {8, 16, 64}, 1, 500),
+            param("jobs", {400, 4000, 100'000}, 1, 10'000'000));
+}
+
+// Self-test: after the load, one completed job set back to queued (a job the queue lost) and one
+// marked as claimed twice (attempts 2, as a second delivery leaves it): jobs_lost and
+// jobs_duplicated must each be 1 and their thresholds FAIL.
+TEST_F(DatabaseStress, SelftestRequeuedAndTwiceClaimedJobsTurnTheQueueRunRed) {
+  const std::string url = this->url();
+  const RunResult r =
+      run_queue(4, 20, red_run_options("queue_wrong_state"), [&](const OwnRows& own) {
+        const std::string jobs =
+            "SELECT id FROM render_jobs WHERE blueprint_id = $1::bigint ORDER BY id";
+        const std::string blueprint = std::to_string(own.blueprint);
+        corrupt_one_row(
+            url, "a completed job back in the queue",
+            "UPDATE render_jobs SET status = 'queued', finished_at = NULL WHERE id = (" + jobs +
+                " LIMIT 1) RETURNING id::text",
+            blueprint);
+        corrupt_one_row(url, "a job delivered twice",
+                        "UPDATE render_jobs SET attempts = 2 WHERE id = (" + jobs +
+                            " LIMIT 1 OFFSET 1) RETURNING id::text",
+                        blueprint);
+      });
+  expect_red_on(r, "jobs_lost", 1);
+  expect_red_on(r, "jobs_duplicated", 1);
 }
 
 // ---------------------------------------------------------------------------------------------
