@@ -1,5 +1,6 @@
 #include "heavy_load.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -94,6 +95,25 @@ LevelOutcome level_outcome(const RunResult& r, double level, bool headroom) {
   return out;
 }
 
+OverloadEvidence overload_evidence(const std::vector<SeriesPoint>& series,
+                                   std::int64_t baseline_from_s, std::int64_t baseline_to_s,
+                                   std::int64_t from_s, std::int64_t to_s, double factor) {
+  OverloadEvidence e;
+  for (const SeriesPoint& p : series) {
+    if (p.second >= baseline_from_s && p.second < baseline_to_s) {
+      e.baseline_p95_us = std::max(e.baseline_p95_us, p.p95_us);
+    }
+    if (p.second >= from_s && p.second < to_s) {
+      e.worst_p95_us = std::max(e.worst_p95_us, p.p95_us);
+      e.dropped += p.dropped;
+      e.failed += p.failed;
+    }
+  }
+  e.showed = e.dropped > 0 || e.failed > 0 ||
+             static_cast<double>(e.worst_p95_us) > factor * static_cast<double>(e.baseline_p95_us);
+  return e;
+}
+
 FeedbackUnderOverload::FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id,
                                              Ledger& ledger, std::chrono::nanoseconds fast)
     : gateway_(std::move(gateway)), campaign_id_(campaign_id), ledger_(ledger), fast_(fast) {}
@@ -107,33 +127,30 @@ void FeedbackUnderOverload::step(IterationContext& ctx, Client& client, const st
                                          {"arm_id", "arm-" + std::to_string(ctx.vu_id() % 4)},
                                          {"reward", ctx.iteration() % 2}});
     in_flight_.fetch_sub(1);
-    if (r.status != 0) answers_.fetch_add(1);
-    if (r.status == 201) {
-      ledger_.append(ledger_kind::kFeedback, event);
-      ctx.count("accepted");
-      return;
-    }
-    if (is_overload_refusal(r)) {
-      ctx.count("refusals");
-      const std::string problem = refusal_problem(r, fast_);
-      if (problem.empty()) {  // a graceful refusal: a client backs off and retries
-        clean_refusals_.fetch_add(1);
+    const ClassifiedAnswer answer = classify_overload_answer(r, 201, fast_);
+    tally_.add(answer.kind);
+    switch (answer.kind) {
+      case OverloadAnswer::kAccepted:
+        ledger_.append(ledger_kind::kFeedback, event);
+        ctx.count("accepted");
         return;
-      }
-      ctx.count("refusals_malformed");
-      ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + problem);
-      return;
+      case OverloadAnswer::kRefused:  // a graceful refusal: a client backs off and retries
+        ctx.count("refusals");
+        return;
+      case OverloadAnswer::kMalformedRefusal:
+        ctx.count("refusals");
+        ctx.count("refusals_malformed");
+        ctx.fail(ErrorClass::kBodyMismatch, "malformed refusal: " + answer.problem);
+        return;
+      case OverloadAnswer::kNoAnswer:
+      case OverloadAnswer::kOther:
+        expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
+        return;
     }
-    expect_json(r, 201, "POST /api/v1/feedback");  // throws with the answer's class
   });
 }
 
-Figure FeedbackUnderOverload::refusal_share() const {
-  const auto n = answers_.load();
-  return {"refusal_share",
-          n == 0 ? 0.0 : static_cast<double>(clean_refusals_.load()) / static_cast<double>(n),
-          {}};
-}
+Figure FeedbackUnderOverload::refusal_share() const { return tally_.share(); }
 
 void FeedbackUnderOverload::declare(Plan& plan) {
   for (const char* t : {"error_rate<1%", "refusals_malformed==0", "pids_changed==0", "lost==0",

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/refusal_check.hpp"
 #include "fixtures/creative_flow.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
@@ -57,6 +58,22 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
 // reports only levels with headroom, and a level above them must not pass with headroom.
 LevelOutcome level_outcome(const RunResult& result, double level, bool headroom);
 
+// What an overload phase did to the target, from a run's per-second series: the arrivals dropped,
+// the iterations failed and the worst p95 in the phase's seconds [from_s, to_s), and the worst p95
+// of the baseline seconds [baseline_from_s, baseline_to_s). It `showed` when something was
+// dropped or failed, or the phase's worst p95 exceeded `factor` times the baseline's: only then
+// does a recovery time measure a recovery (a phase that disturbed nothing "recovers" in 0 s).
+struct OverloadEvidence {
+  std::int64_t dropped = 0;
+  std::int64_t failed = 0;
+  std::int64_t worst_p95_us = 0;
+  std::int64_t baseline_p95_us = 0;
+  bool showed = false;
+};
+OverloadEvidence overload_evidence(const std::vector<SeriesPoint>& series,
+                                   std::int64_t baseline_from_s, std::int64_t baseline_to_s,
+                                   std::int64_t from_s, std::int64_t to_s, double factor);
+
 // Feedback events written through the gateway by a load that may exceed what the platform admits:
 // a 201 goes into the ledger (counter "accepted"); a 429/503 is a refusal ("refusals") that must
 // be fast and well-formed (fixtures/checkers/refusal_check.hpp), else it counts as
@@ -81,8 +98,7 @@ class FeedbackUnderOverload {
   Ledger& ledger_;
   std::chrono::nanoseconds fast_;
   std::atomic<std::int64_t> in_flight_{0};
-  std::atomic<std::int64_t> answers_{0};
-  std::atomic<std::int64_t> clean_refusals_{0};
+  RefusalTally tally_;
 };
 
 // The gateway's per-key rate limit lowered for one test through POST /__admin/rate_limit
