@@ -4,6 +4,7 @@
 // running is the figure recovery_s, a threshold. Around the kill, the gateway's breaker for
 // ml-service must open and close again. Label: heavy.
 #include <atomic>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -61,22 +62,52 @@ TEST_F(HeavyRecovery, RecoversAfterAnOverloadPhase) {
       [&](IterationContext& ctx) { prediction_step(ctx, clients.of(ctx), gateway, campaign.id); },
       options);
 
-  // The overload bit: arrivals were dropped or p95 rose during it.
-  std::int64_t worst_p95 = 0;
-  std::int64_t dropped = 0;
-  for (const SeriesPoint& p : result.metrics.series) {
-    if (p.second < whole_seconds(before) || p.second >= whole_seconds(before + overload_for))
-      continue;
-    worst_p95 = std::max(worst_p95, p.p95_us);
-    dropped += p.dropped;
-  }
+  // The overload must have disturbed the platform, else recovery_s measures nothing: arrivals
+  // dropped, iterations failed, or p95 above twice the baseline's worst second.
+  const OverloadEvidence overloaded =
+      overload_evidence(result.metrics.series, 1, whole_seconds(before), whole_seconds(before),
+                        whole_seconds(before + overload_for), 2);
   const Figure* recovery = result.metrics.find_figure("recovery_s");
   ASSERT_NE(recovery, nullptr);
   std::cout << "[ figures  ] overload " << overload << "/s for " << whole_seconds(overload_for)
-            << " s over " << base << "/s: worst p95 " << worst_p95 / 1000.0 << " ms, " << dropped
-            << " dropped; recovery_s " << recovery->value << " ("
+            << " s over " << base << "/s: worst p95 " << overloaded.worst_p95_us / 1000.0
+            << " ms (baseline " << overloaded.baseline_p95_us / 1000.0 << " ms), "
+            << overloaded.dropped << " dropped, " << overloaded.failed << " failed; recovery_s "
+            << recovery->value << " ("
             << (recovery->examples.empty() ? "" : recovery->examples.front()) << ")\n";
-  EXPECT_TRUE(dropped > 0 || worst_p95 > 0) << "the overload phase never loaded the platform";
+  EXPECT_TRUE(overloaded.showed) << "the overload phase never disturbed the platform: nothing "
+                                    "dropped or failed, p95 within twice the baseline's";
+}
+
+// The evidence an overload phase needs before its recovery time counts: a phase that dropped,
+// failed and slowed nothing did not show; each of the three alone does.
+TEST(OverloadEvidence, AQuietPhaseIsNoOverloadAndEachSignOfOneIs) {
+  std::vector<SeriesPoint> series;
+  for (std::int64_t s = 0; s < 8; ++s) {
+    SeriesPoint p;
+    p.second = s;
+    p.completed = 100;
+    p.p95_us = 10'000;
+    series.push_back(p);
+  }
+  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
+  series[4].p95_us = 19'000;  // slower, but within twice the baseline
+  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
+  series[7].dropped = 5;  // after the phase: not its doing
+  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
+
+  auto slow = series;
+  slow[3].p95_us = 30'000;
+  const OverloadEvidence e = overload_evidence(slow, 1, 3, 3, 5, 2);
+  EXPECT_TRUE(e.showed);
+  EXPECT_EQ(e.worst_p95_us, 30'000);
+  EXPECT_EQ(e.baseline_p95_us, 10'000);
+  auto dropped = series;
+  dropped[4].dropped = 1;
+  EXPECT_TRUE(overload_evidence(dropped, 1, 3, 3, 5, 2).showed);
+  auto failed = series;
+  failed[3].failed = 1;
+  EXPECT_TRUE(overload_evidence(failed, 1, 3, 3, 5, 2).showed);
 }
 
 TEST_F(HeavyRecovery, RecoversAfterAKilledServiceAndTheBreakerOpensAndCloses) {
@@ -89,6 +120,7 @@ TEST_F(HeavyRecovery, RecoversAfterAKilledServiceAndTheBreakerOpensAndCloses) {
   const std::string stats_url = gateway + "/__admin/stats";
   const TestCampaign campaign = create_test_campaign(platform, make_run_tag());
   VuClients clients(4, platform.seed().authorization(), {.timeout = 5s});
+  const PidWatch pids(platform);
 
   // The breaker's state, sampled every 20 ms from the gateway's stats while the load runs.
   const auto origin = std::chrono::steady_clock::now();
@@ -153,6 +185,12 @@ TEST_F(HeavyRecovery, RecoversAfterAKilledServiceAndTheBreakerOpensAndCloses) {
   }
   std::cout << '\n';
   EXPECT_EQ(result.timeline[0].outcome.rfind("ok: pid ", 0), 0U) << result.timeline[0].outcome;
+  // The kill is the wrong state PidWatch must see (the heavy overload tests hold
+  // pids_changed==0): ml-service's pid changed, and no other service's.
+  const Figure changed = pids.changed();
+  EXPECT_EQ(changed.value, 1);
+  ASSERT_FALSE(changed.examples.empty());
+  EXPECT_EQ(changed.examples.front().rfind("ml-service: ", 0), 0U) << changed.examples.front();
 }
 
 }  // namespace
