@@ -24,6 +24,7 @@
 #include "fixtures/checkers/platform_integrity.hpp"
 #include "fixtures/flow_http.hpp"
 #include "fixtures/platform.hpp"
+#include "fixtures/platform_actions.hpp"
 #include "fixtures/platform_checks.hpp"
 #include "fixtures/platform_environment.hpp"
 #include "fixtures/run_tag.hpp"
@@ -87,53 +88,6 @@ std::chrono::microseconds step_percentile(const RunResult& result, const std::st
   return std::chrono::microseconds(s ? s->latency.value_at_percentile(percentile) : 0);
 }
 
-// Collects (time since the run's start, latency, ok) of every iteration, for the endurance
-// shape's drift figures. Thread-safe; a vector append per iteration at these rates is nothing.
-class DriftSamples {
- public:
-  void add(std::chrono::nanoseconds at, std::chrono::nanoseconds latency, bool ok) {
-    std::lock_guard lock(mutex_);
-    samples_.push_back({at, latency, ok});
-  }
-  // p99_drift: the last third's p99 over the first third's; error_rate_drift: the last third's
-  // error rate minus the first third's.
-  std::vector<Figure> figures(std::chrono::nanoseconds run_length) const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::int64_t> early, late;
-    double early_failed = 0, late_failed = 0;
-    for (const Sample& s : samples_) {
-      if (s.at < run_length / 3) {
-        early.push_back(s.latency.count());
-        early_failed += s.ok ? 0 : 1;
-      } else if (s.at >= run_length * 2 / 3) {
-        late.push_back(s.latency.count());
-        late_failed += s.ok ? 0 : 1;
-      }
-    }
-    if (early.empty() || late.empty()) return {};
-    const auto p99 = [](std::vector<std::int64_t>& v) {
-      std::sort(v.begin(), v.end());
-      return static_cast<double>(v[std::min(v.size() - 1, v.size() * 99 / 100)]);
-    };
-    const double early_p99 = p99(early);
-    const double late_p99 = p99(late);
-    return {{"p99_drift", late_p99 / std::max(early_p99, 1.0), {}},
-            {"error_rate_drift",
-             late_failed / static_cast<double>(late.size()) -
-                 early_failed / static_cast<double>(early.size()),
-             {}}};
-  }
-
- private:
-  struct Sample {
-    std::chrono::nanoseconds at;
-    std::chrono::nanoseconds latency;
-    bool ok;
-  };
-  mutable std::mutex mutex_;
-  std::vector<Sample> samples_;
-};
-
 class EndpointStress : public StressFixture {
  protected:
   void SetUp() override {
@@ -195,13 +149,14 @@ class EndpointStress : public StressFixture {
   }
 
   // Runs the plan, then writes Locust's CSV files and prints and records the seed's verdict.
+  // With `monitor`, the resource monitor watches the run (its leak and drift figures join).
   RunResult run_endpoint(const Plan& p, const std::vector<Target>& targets, bool writes,
-                         const Scenario& scenario,
-                         std::function<std::vector<Figure>()> more_figures = {},
+                         const Scenario& scenario, std::optional<MonitorOptions> monitor = {},
                          const std::string& slowest_of = {}) {
     Platform& platform = PlatformEnvironment::platform();
     ServerGates gates(platform);
     RunOptions options;
+    options.monitor = std::move(monitor);
     options.after_load = [&] {
       std::vector<Figure> figures;
       if (writes) {
@@ -209,9 +164,6 @@ class EndpointStress : public StressFixture {
                                            {.bound = 60s});
       }
       for (Figure& f : gates.finish()) figures.push_back(std::move(f));
-      if (more_figures) {
-        for (Figure& f : more_figures()) figures.push_back(std::move(f));
-      }
       return figures;
     };
     const RunResult result = run(p, scenario, options);
@@ -259,28 +211,21 @@ class EndpointStress : public StressFixture {
 
   RunResult run_shape(const std::string& name, ClosedModel model, std::int64_t most_vus,
                       std::vector<std::string> more = {},
-                      std::function<std::vector<Figure>()> more_figures = {},
-                      const std::function<void(IterationContext&)>& after_each = {}) {
+                      std::optional<MonitorOptions> monitor = {}) {
     const std::vector<Target> targets = {{"health", 50ms}, {"submit", 500ms}, {"poll", 200ms}};
     VuClients clients(most_vus, PlatformEnvironment::platform().seed().authorization());
     std::vector<std::string> last_ids(static_cast<std::size_t>(most_vus));
     model.think_time = think_time();
     Plan p = plan(name, std::move(model), targets, true, std::move(more));
-    for (const char* f : {"p99_drift", "error_rate_drift"}) {
-      p.metrics.push_back({f, MetricKind::kFigure});
+    if (monitor) {
+      for (const char* f : {"p99_drift", "error_rate_drift"}) {
+        p.metrics.push_back({f, MetricKind::kFigure});
+      }
     }
     return run_endpoint(
         p, targets, true,
-        [&](IterationContext& ctx) {
-          try {
-            mixed_user(ctx, clients.of(ctx), last_ids);
-          } catch (...) {
-            if (after_each) after_each(ctx);  // a failed iteration counts too
-            throw;
-          }
-          if (after_each) after_each(ctx);
-        },
-        std::move(more_figures));
+        [&](IterationContext& ctx) { mixed_user(ctx, clients.of(ctx), last_ids); },
+        std::move(monitor));
   }
 
   std::string gateway_;
@@ -436,23 +381,16 @@ TEST_F(EndpointStress, ShapeSpike) {
       peak);
 }
 
-// Constant users for the scale's duration; p99 and error-rate drift between the first and the
-// last third of the run are figures with thresholds.
+// Constant users for the scale's duration under the resource monitor: the p99 and error-rate
+// drift between the first and the last third of the run's seconds (monitor/leak_metrics.hpp, the
+// same figures as the heavy sustained test's) are thresholds, and each platform process's RSS
+// slope is in the result.
 TEST_F(EndpointStress, ShapeEndurance) {
   const auto users = param("baseline_users", {5, 5, 5}, 1, 10'000);
   const auto duration = param("endurance_for", {4s, 10s, 30min}, 3s, 24h);
-  DriftSamples drift;
-  Clock::time_point started{};
-  std::once_flag once;
-  run_shape(
-      "shape-endurance", ClosedModel{.vus = users, .duration = duration}, users,
-      {"p99_drift<3", "error_rate_drift<=0.01"}, [&] { return drift.figures(duration); },
-      [&](IterationContext& ctx) {
-        std::call_once(once, [&] { started = ctx.scheduled_start(); });
-        const auto now = ctx.clock().now();
-        drift.add(ctx.scheduled_start() - started, now - ctx.scheduled_start(),
-                  !ctx.error().has_value());
-      });
+  run_shape("shape-endurance", ClosedModel{.vus = users, .duration = duration}, users,
+            {"p99_drift<3", "error_rate_drift<=0.01"},
+            monitor_options(platform_processes(PlatformEnvironment::platform())));
 }
 
 }  // namespace

@@ -54,6 +54,36 @@ std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
   return last / first;
 }
 
+namespace {
+
+// The seconds that completed anything: a drift compares work done, not idle seconds.
+std::vector<SeriesPoint> busy_seconds(std::span<const SeriesPoint> series) {
+  std::vector<SeriesPoint> out;
+  for (const SeriesPoint& p : series) {
+    if (p.completed > 0) out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> error_rate_drift(std::span<const SeriesPoint> series) {
+  const std::vector<SeriesPoint> busy = busy_seconds(series);
+  if (busy.size() < 3) return std::nullopt;
+  const std::size_t third = busy.size() / 3;
+  const auto rate = [](std::span<const SeriesPoint> seconds) {
+    double failed = 0;
+    double completed = 0;
+    for (const SeriesPoint& p : seconds) {
+      failed += static_cast<double>(p.failed);
+      completed += static_cast<double>(p.completed);
+    }
+    return failed / completed;
+  };
+  const std::span<const SeriesPoint> all(busy);
+  return rate(all.last(third)) - rate(all.first(third));
+}
+
 std::vector<Figure> leak_figures(const MonitorReport& monitor,
                                  std::span<const SeriesPoint> series) {
   std::vector<Figure> out;
@@ -61,6 +91,9 @@ std::vector<Figure> leak_figures(const MonitorReport& monitor,
     out.push_back({"rss_slope." + p.name, p.rss_slope_mb_per_min, {}});
   }
   if (const auto drift = p99_drift(series)) out.push_back({"p99_drift", *drift, {}});
+  if (const auto drift = error_rate_drift(series)) {
+    out.push_back({"error_rate_drift", *drift, {}});
+  }
   return out;
 }
 

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "gauntlet/metrics/threshold.hpp"
+
 namespace gauntlet {
 namespace {
 
@@ -50,6 +52,27 @@ TEST(LeakMetrics, P99DriftComparesTheLastThirdWithTheFirst) {
   flat[8].p99_us = 900'000;
   EXPECT_DOUBLE_EQ(p99_drift(flat).value_or(-1), 1.0);
   EXPECT_FALSE(p99_drift(std::vector<SeriesPoint>(2, second_of(0, 1, 5))));
+}
+
+// Errors rising at the end of a run: 10% of the last third failed against 0% of the first, and
+// the threshold error_rate_drift<=0.01 FAILs on it; a steady error rate is no drift.
+TEST(LeakMetrics, ErrorRateDriftComparesTheLastThirdWithTheFirst) {
+  std::vector<SeriesPoint> series;
+  for (int s = 0; s < 9; ++s) series.push_back(second_of(s, 100, 1000));
+  series.push_back(second_of(9, 0, 0));  // an idle second: left out
+  EXPECT_DOUBLE_EQ(error_rate_drift(series).value_or(-1), 0.0);
+  for (auto& p : series) p.failed = p.completed / 20;  // 5% throughout
+  EXPECT_DOUBLE_EQ(error_rate_drift(series).value_or(-1), 0.0);
+  for (int s = 6; s < 9; ++s) series[static_cast<std::size_t>(s)].failed = 15;  // 15% at the end
+  EXPECT_NEAR(error_rate_drift(series).value_or(-1), 0.10, 1e-12);
+  EXPECT_FALSE(error_rate_drift(std::vector<SeriesPoint>(2, second_of(0, 1, 5))));
+
+  MonitorReport monitor;
+  RunMetrics metrics;
+  metrics.figures = leak_figures(monitor, series);
+  const std::vector<MetricDeclaration> declared = {{"error_rate_drift", MetricKind::kFigure}};
+  EXPECT_EQ(evaluate(parse_threshold("error_rate_drift<=0.01", declared), metrics, 10).verdict,
+            Verdict::kFail);
 }
 
 }  // namespace
