@@ -25,34 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The level above the reported one that the consistency check re-runs, expecting it to fail: the
-// first level of the curve above the reported one that failed clearly (a FAIL or an incomplete
-// run), but at least `margin` above the reported level. A level in `marginal` failed only for want
-// of headroom (a WARN, within 10% of a limit): it sits at the edge, where a re-run falls either
-// side by chance, so when every failing level above the reported one is marginal the re-check goes
-// `margin` above the first of them. None when no level above the reported one failed.
-std::optional<double> level_to_recheck_above(const CapacityCurve& curve,
-                                             const std::set<double>& marginal, double margin,
-                                             bool whole_levels) {
-  if (!curve.highest_sustainable) return std::nullopt;
-  const double highest = *curve.highest_sustainable;
-  std::optional<double> first_failing;
-  std::optional<double> first_clear;
-  for (const LevelOutcome& l : curve.levels) {
-    if (l.passed || l.level <= highest) continue;
-    if (!first_failing) first_failing = l.level;
-    if (!marginal.contains(l.level)) {
-      first_clear = l.level;
-      break;
-    }
-  }
-  if (!first_failing) return std::nullopt;
-  double next =
-      std::max(highest * (1 + margin), first_clear ? *first_clear : *first_failing * (1 + margin));
-  if (whole_levels) next = std::ceil(next);
-  return next;
-}
-
 class HeavyBreakingPoint : public HeavyStress {
  protected:
   // One level: `rate` predictions per second for `length`; its outcome from its own result.
@@ -108,53 +80,15 @@ class HeavyBreakingPoint : public HeavyStress {
     }
   }
 
-  // The search's own consistency, each side judged on up to `attempts` runs so that one stall
-  // from outside (other work on a shared machine) does not decide it: the reported level passes
-  // when re-run, and a level clearly above it fails (level_to_recheck_above: the first clearly
-  // failing level of the curve, but at least `margin` above the reported one, since the machine's
-  // own capacity moves by some percent from run to run). When no level failed (every level up to
-  // the top passed, or the time budget ended the search first), there is no level above to
-  // re-check: the result says so (the figure "bp_no_failing_level" 1, and the curve's note says
-  // which of the two).
+  // The search's own consistency (consistency_problems), each a test failure; the curve's note
+  // says when nothing above the reported level could be re-checked.
   void expect_consistent(CapacityCurve& curve, const BreakingPointOptions& search,
-                         const std::function<LevelOutcome(double, const std::string&, bool)>& run,
-                         std::int64_t attempts, double margin) {
-    ASSERT_TRUE(curve.highest_sustainable)
-        << "even " << search.from << " " << curve.unit << " failed: " << curve.note;
-    // Chosen before any re-check, which re-judges the levels it runs.
-    const std::optional<double> next =
-        level_to_recheck_above(curve, marginal_, margin, search.whole_levels);
-    // The reported level re-run must not FAIL; the level above must not pass with headroom
-    // (level_outcome): what the search itself asked of them.
-    const auto recheck = [&](double level, const std::string& label, bool want_pass) {
-      LevelOutcome last;
-      for (std::int64_t i = 1; i <= attempts; ++i) {
-        last = run(level, label + "-" + std::to_string(i), /*headroom=*/!want_pass);
-        if (last.passed == want_pass) break;
-      }
-      return last;
-    };
-    const LevelOutcome again = recheck(*curve.highest_sustainable, "recheck-highest", true);
-    EXPECT_TRUE(again.passed) << "the highest sustainable level " << *curve.highest_sustainable
-                              << " " << curve.unit << " failed when re-run: " << again.note;
-    if (!next) {
-      // Either every level up to the top passed, or the time budget ended the search first.
-      curve.note += *curve.highest_sustainable == search.to
-                        ? "; no level failed up to " + format_3_digits(search.to) + " " +
-                              curve.unit +
-                              ": the breaking point is beyond the range, no level above it was "
-                              "re-checked"
-                        : "; the search ended before any level failed (highest run " +
-                              format_3_digits(*curve.highest_sustainable) + " of " +
-                              format_3_digits(search.to) + " " + curve.unit +
-                              "): the breaking point was not found, no level above it was "
-                              "re-checked";
-      std::cout << "[ figures  ] " << curve.note << '\n';
-      return;
+                         const LevelRerun& rerun, std::int64_t attempts, double margin) {
+    for (const std::string& problem :
+         consistency_problems(curve, search, marginal_, rerun, attempts, margin)) {
+      ADD_FAILURE() << problem;
     }
-    const LevelOutcome above = recheck(*next, "recheck-next", false);
-    EXPECT_FALSE(above.passed) << "the level " << *next << " " << curve.unit
-                               << " above the breaking point passed when re-run";
+    std::cout << "[ figures  ] " << curve.note << '\n';
   }
 
   // The curve in a result of its own (the report plots it), with "bp_no_failing_level" 1 when
@@ -179,62 +113,6 @@ class HeavyBreakingPoint : public HeavyStress {
   std::optional<VuClients> clients_;
   std::optional<TestCampaign> campaign_;
 };
-
-// The search's rule, fed each verdict: a FAIL or an incomplete run fails a level; a WARN (within
-// 10% of a limit) fails it only when headroom is asked, and the note says so.
-TEST(BreakingPointLevel, AWarnFailsALevelOnlyWhenHeadroomIsAsked) {
-  const auto outcome = [](const std::string& expression, Verdict verdict) {
-    ThresholdOutcome t;
-    t.expression = expression;
-    t.verdict = verdict;
-    return t;
-  };
-  RunResult r;
-  r.thresholds.push_back(outcome("p(99)<300ms", Verdict::kPass));
-  EXPECT_TRUE(level_outcome(r, 100, true).passed);
-
-  r.thresholds.push_back(outcome("error_rate<1%", Verdict::kWarn));
-  EXPECT_TRUE(level_outcome(r, 100, false).passed);
-  const LevelOutcome edge = level_outcome(r, 100, true);
-  EXPECT_FALSE(edge.passed);
-  EXPECT_NE(edge.note.find("error_rate<1%"), std::string::npos) << edge.note;
-  EXPECT_NE(edge.note.find("(no headroom)"), std::string::npos) << edge.note;
-
-  r.thresholds.back().verdict = Verdict::kFail;
-  EXPECT_FALSE(level_outcome(r, 100, false).passed);
-
-  RunResult stopped;
-  stopped.incomplete = true;
-  stopped.stop_reason = "interrupted";
-  EXPECT_FALSE(level_outcome(stopped, 100, false).passed);
-}
-
-// The level re-checked above the reported one: the first clear failure, at least `margin` above;
-// a level that failed only for want of headroom is not re-checked as it is (CI once re-ran such a
-// level, 24 users at p99 493ms of a 500ms limit, and it passed twice), but `margin` above it.
-TEST(BreakingPointRecheck, AMarginalFailureIsReCheckedAMarginAboveIt) {
-  CapacityCurve curve;
-  curve.highest_sustainable = 10;
-  const auto level = [](double l, bool passed) {
-    LevelOutcome o;
-    o.level = l;
-    o.passed = passed;
-    return o;
-  };
-  curve.levels = {level(1, true), level(10, true), level(12, false), level(24, false)};
-  EXPECT_EQ(level_to_recheck_above(curve, {}, 0.5, true), 15.0);        // margin above 10, not 12
-  EXPECT_EQ(level_to_recheck_above(curve, {}, 0.1, true), 12.0);        // the first failing level
-  EXPECT_EQ(level_to_recheck_above(curve, {12}, 0.1, true), 24.0);      // 12 was marginal, 24 clear
-  EXPECT_EQ(level_to_recheck_above(curve, {12, 24}, 0.1, true), 14.0);  // ceil(12 * 1.1)
-  EXPECT_EQ(level_to_recheck_above(curve, {12, 24}, 0.1, false), 12 * 1.1);
-  EXPECT_EQ(level_to_recheck_above(curve, {24}, 0.1, true), 12.0);  // 12 is clear
-
-  curve.levels = {level(1, true), level(10, true)};
-  EXPECT_EQ(level_to_recheck_above(curve, {}, 0.5, true), std::nullopt);  // nothing failed
-  curve.highest_sustainable.reset();
-  curve.levels = {level(1, false)};
-  EXPECT_EQ(level_to_recheck_above(curve, {}, 0.5, true), std::nullopt);
-}
 
 TEST_F(HeavyBreakingPoint, PredictionPathHighestSustainableRateIsConsistent) {
   Platform& platform = PlatformEnvironment::platform();

@@ -75,45 +75,6 @@ void prediction_step(IterationContext& ctx, Client& client, const std::string& g
   });
 }
 
-LevelOutcome level_outcome(const RunResult& r, double level, bool headroom) {
-  const Histogram& h = r.metrics.iteration.latency;
-  LevelOutcome out;
-  out.level = level;
-  out.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1000.0;
-  out.p95_ms = static_cast<double>(h.value_at_percentile(95)) / 1000.0;
-  out.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1000.0;
-  out.error_rate = r.metrics.iteration.error_rate();
-  out.achieved_rate = r.achieved_rate_per_s;
-  out.passed = !r.incomplete;
-  if (r.incomplete) out.note = "incomplete: " + r.stop_reason;
-  for (const ThresholdOutcome& t : r.thresholds) {
-    if (t.verdict == Verdict::kPass || (t.verdict == Verdict::kWarn && !headroom)) continue;
-    out.passed = false;
-    out.note += (out.note.empty() ? "" : "; ") + t.expression + ": " + t.detail +
-                (t.verdict == Verdict::kWarn ? " (no headroom)" : "");
-  }
-  return out;
-}
-
-OverloadEvidence overload_evidence(const std::vector<SeriesPoint>& series,
-                                   std::int64_t baseline_from_s, std::int64_t baseline_to_s,
-                                   std::int64_t from_s, std::int64_t to_s, double factor) {
-  OverloadEvidence e;
-  for (const SeriesPoint& p : series) {
-    if (p.second >= baseline_from_s && p.second < baseline_to_s) {
-      e.baseline_p95_us = std::max(e.baseline_p95_us, p.p95_us);
-    }
-    if (p.second >= from_s && p.second < to_s) {
-      e.worst_p95_us = std::max(e.worst_p95_us, p.p95_us);
-      e.dropped += p.dropped;
-      e.failed += p.failed;
-    }
-  }
-  e.showed = e.dropped > 0 || e.failed > 0 ||
-             static_cast<double>(e.worst_p95_us) > factor * static_cast<double>(e.baseline_p95_us);
-  return e;
-}
-
 FeedbackUnderOverload::FeedbackUnderOverload(std::string gateway, std::int64_t campaign_id,
                                              Ledger& ledger, std::chrono::nanoseconds fast)
     : gateway_(std::move(gateway)), campaign_id_(campaign_id), ledger_(ledger), fast_(fast) {}

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/checkers/breaking_point_check.hpp"
 #include "fixtures/checkers/ledger.hpp"
+#include "fixtures/checkers/overload_evidence.hpp"
 #include "fixtures/checkers/refusal_check.hpp"
 #include "fixtures/creative_flow.hpp"
 #include "fixtures/flow_http.hpp"
@@ -20,7 +22,6 @@
 #include "fixtures/test_campaign.hpp"
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/client.hpp"
-#include "gauntlet/metrics/capacity_curve.hpp"
 
 namespace gauntlet {
 
@@ -50,29 +51,6 @@ Response post_prediction(Client& client, const std::string& gateway, std::int64_
 // One prediction as a step: a 201 passes, anything else fails with the answer's class.
 void prediction_step(IterationContext& ctx, Client& client, const std::string& gateway,
                      std::int64_t campaign_id);
-
-// One breaking-point level's outcome from its run's result: percentiles and error rate of the
-// iterations, the achieved rate, and passed = complete with every threshold held (the failing
-// ones named in the note). With `headroom`, a threshold that WARNs (within 10% of its limit)
-// fails the level too: a level at the edge passes a re-run about as often as not, so the search
-// reports only levels with headroom, and a level above them must not pass with headroom.
-LevelOutcome level_outcome(const RunResult& result, double level, bool headroom);
-
-// What an overload phase did to the target, from a run's per-second series: the arrivals dropped,
-// the iterations failed and the worst p95 in the phase's seconds [from_s, to_s), and the worst p95
-// of the baseline seconds [baseline_from_s, baseline_to_s). It `showed` when something was
-// dropped or failed, or the phase's worst p95 exceeded `factor` times the baseline's: only then
-// does a recovery time measure a recovery (a phase that disturbed nothing "recovers" in 0 s).
-struct OverloadEvidence {
-  std::int64_t dropped = 0;
-  std::int64_t failed = 0;
-  std::int64_t worst_p95_us = 0;
-  std::int64_t baseline_p95_us = 0;
-  bool showed = false;
-};
-OverloadEvidence overload_evidence(const std::vector<SeriesPoint>& series,
-                                   std::int64_t baseline_from_s, std::int64_t baseline_to_s,
-                                   std::int64_t from_s, std::int64_t to_s, double factor);
 
 // Feedback events written through the gateway by a load that may exceed what the platform admits:
 // a 201 goes into the ledger (counter "accepted"); a 429/503 is a refusal ("refusals") that must

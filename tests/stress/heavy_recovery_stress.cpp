@@ -79,37 +79,6 @@ TEST_F(HeavyRecovery, RecoversAfterAnOverloadPhase) {
                                     "dropped or failed, p95 within twice the baseline's";
 }
 
-// The evidence an overload phase needs before its recovery time counts: a phase that dropped,
-// failed and slowed nothing did not show; each of the three alone does.
-TEST(OverloadEvidence, AQuietPhaseIsNoOverloadAndEachSignOfOneIs) {
-  std::vector<SeriesPoint> series;
-  for (std::int64_t s = 0; s < 8; ++s) {
-    SeriesPoint p;
-    p.second = s;
-    p.completed = 100;
-    p.p95_us = 10'000;
-    series.push_back(p);
-  }
-  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
-  series[4].p95_us = 19'000;  // slower, but within twice the baseline
-  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
-  series[7].dropped = 5;  // after the phase: not its doing
-  EXPECT_FALSE(overload_evidence(series, 1, 3, 3, 5, 2).showed);
-
-  auto slow = series;
-  slow[3].p95_us = 30'000;
-  const OverloadEvidence e = overload_evidence(slow, 1, 3, 3, 5, 2);
-  EXPECT_TRUE(e.showed);
-  EXPECT_EQ(e.worst_p95_us, 30'000);
-  EXPECT_EQ(e.baseline_p95_us, 10'000);
-  auto dropped = series;
-  dropped[4].dropped = 1;
-  EXPECT_TRUE(overload_evidence(dropped, 1, 3, 3, 5, 2).showed);
-  auto failed = series;
-  failed[3].failed = 1;
-  EXPECT_TRUE(overload_evidence(failed, 1, 3, 3, 5, 2).showed);
-}
-
 TEST_F(HeavyRecovery, RecoversAfterAKilledServiceAndTheBreakerOpensAndCloses) {
   GAUNTLET_REQUIRE_MANAGED(Service::kMlService);
   Platform& platform = PlatformEnvironment::platform();
