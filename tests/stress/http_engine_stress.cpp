@@ -12,7 +12,6 @@
 
 #include "gauntlet/gtest/stress_fixture.hpp"
 #include "gauntlet/http/engine.hpp"
-#include "gauntlet/report/result_file.hpp"
 #include "support/test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -59,7 +58,8 @@ class HttpEngineStress : public StressFixture {
     return {std::move(run.stats), std::move(run.metrics)};
   }
 
-  // Keeps the run in results/ like every stress test, with the engine's own figures in extra.
+  // Publishes the run like every stress test's (its result file, JUnit properties and summary),
+  // with the engine's own figures in extra.
   void keep_result(const std::string& label, const Outcome& out) {
     FinishedRun facts = finished_run(label);
     facts.ended_at = std::chrono::system_clock::now();
@@ -71,7 +71,7 @@ class HttpEngineStress : public StressFixture {
     facts.requested_rate_per_s = out.stats.requested_rate_per_s;
     facts.achieved_rate_per_s = out.stats.achieved_rate_per_s;
     facts.extra["http"] = out.stats.to_json();
-    write_result_file(assemble_result(std::move(facts), {}), results_dir());
+    publish(assemble_result(std::move(facts), {}), label);
   }
 
   void expect_rate_within_1_percent(double rate_per_s, int connections, EngineKind kind) {
