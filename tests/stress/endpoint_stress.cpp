@@ -12,8 +12,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -387,7 +387,7 @@ TEST_F(EndpointStress, ShapeSpike) {
 // slope is in the result.
 TEST_F(EndpointStress, ShapeEndurance) {
   const auto users = param("baseline_users", {5, 5, 5}, 1, 10'000);
-  const auto duration = param("endurance_for", {4s, 10s, 30min}, 3s, 24h);
+  const auto duration = param("endurance_for", {6s, 10s, 30min}, 3s, 24h);
   run_shape("shape-endurance", ClosedModel{.vus = users, .duration = duration}, users,
             {"p99_drift<3", "error_rate_drift<=0.01"},
             monitor_options(platform_processes(PlatformEnvironment::platform())));

@@ -50,18 +50,7 @@ class HeavyBreakingPoint : public HeavyStress {
           prediction_step(ctx, clients_->of(ctx), gateway, campaign_->id);
         },
         options);
-    return judged(r, rate, headroom);
-  }
-
-  // The level's outcome (level_outcome), remembering whether it failed only for want of headroom.
-  LevelOutcome judged(const RunResult& r, double level, bool headroom) {
-    LevelOutcome out = level_outcome(r, level, headroom);
-    if (!out.passed && level_outcome(r, level, /*headroom=*/false).passed) {
-      marginal_.insert(level);
-    } else {
-      marginal_.erase(level);
-    }
-    return out;
+    return judge_.judge(r, rate, headroom);
   }
 
   // Prints the curve, level by level.
@@ -85,7 +74,7 @@ class HeavyBreakingPoint : public HeavyStress {
   void expect_consistent(CapacityCurve& curve, const BreakingPointOptions& search,
                          const LevelRerun& rerun, std::int64_t attempts, double margin) {
     for (const std::string& problem :
-         consistency_problems(curve, search, marginal_, rerun, attempts, margin)) {
+         consistency_problems(curve, search, judge_.marginal(), rerun, attempts, margin)) {
       ADD_FAILURE() << problem;
     }
     std::cout << "[ figures  ] " << curve.note << '\n';
@@ -107,7 +96,7 @@ class HeavyBreakingPoint : public HeavyStress {
     publish(assemble_result(std::move(facts), {}), "curve");
   }
 
-  std::set<double> marginal_;  // levels that failed only for want of headroom
+  LevelJudge judge_;  // every level run, the search's and the re-checks'
   std::int64_t max_vus_ = 64;
   std::chrono::nanoseconds cooldown_{};
   std::optional<VuClients> clients_;
@@ -190,7 +179,7 @@ class HeavyCreativeBreakingPoint : public HeavyBreakingPoint {
                         tag + "-" + std::to_string(ctx.iteration()), render_timeout_);
         },
         options);
-    return judged(r, users, headroom);
+    return judge_.judge(r, users, headroom);
   }
 
   std::chrono::nanoseconds render_timeout_{};

@@ -35,43 +35,47 @@ double rss_slope_mb_per_min(std::span<const ResourceSample> series, std::string_
   return least_squares_slope(t, rss) * 60.0;
 }
 
-std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
-  std::vector<double> p99;
-  for (const SeriesPoint& p : series) {
-    if (p.completed > 0) p99.push_back(static_cast<double>(p.p99_us));
-  }
-  if (p99.size() < 3) return std::nullopt;
-  const auto third = static_cast<std::ptrdiff_t>(p99.size() / 3);
-  // The median of each third: a drift is a trend, and one stalled second must not make one.
-  const auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
-  const double first = median({p99.begin(), p99.begin() + third});
-  const double last = median({p99.end() - third, p99.end()});
-  if (first <= 0) return std::nullopt;
-  return last / first;
-}
-
 namespace {
 
-// The seconds that completed anything: a drift compares work done, not idle seconds.
-std::vector<SeriesPoint> busy_seconds(std::span<const SeriesPoint> series) {
-  std::vector<SeriesPoint> out;
+// The first and the last third of the seconds that completed anything (a drift compares work
+// done, not idle seconds); none with fewer than 3 such seconds.
+struct Thirds {
+  std::vector<SeriesPoint> first;
+  std::vector<SeriesPoint> last;
+};
+std::optional<Thirds> busy_thirds(std::span<const SeriesPoint> series) {
+  std::vector<SeriesPoint> busy;
   for (const SeriesPoint& p : series) {
-    if (p.completed > 0) out.push_back(p);
+    if (p.completed > 0) busy.push_back(p);
   }
-  return out;
+  if (busy.size() < 3) return std::nullopt;
+  const auto third = static_cast<std::ptrdiff_t>(busy.size() / 3);
+  return Thirds{{busy.begin(), busy.begin() + third}, {busy.end() - third, busy.end()}};
 }
 
 }  // namespace
 
+std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
+  const auto thirds = busy_thirds(series);
+  if (!thirds) return std::nullopt;
+  // The median of each third: a drift is a trend, and one stalled second must not make one.
+  const auto median = [](const std::vector<SeriesPoint>& seconds) {
+    std::vector<double> v;
+    for (const SeriesPoint& p : seconds) v.push_back(static_cast<double>(p.p99_us));
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  const double first = median(thirds->first);
+  if (first <= 0) return std::nullopt;
+  return median(thirds->last) / first;
+}
+
 std::optional<double> error_rate_drift(std::span<const SeriesPoint> series) {
-  const std::vector<SeriesPoint> busy = busy_seconds(series);
-  if (busy.size() < 3) return std::nullopt;
-  const std::size_t third = busy.size() / 3;
-  const auto rate = [](std::span<const SeriesPoint> seconds) {
+  const auto thirds = busy_thirds(series);
+  if (!thirds) return std::nullopt;
+  // Pooled over each third's seconds: failed over completed (never 0: the seconds are busy).
+  const auto rate = [](const std::vector<SeriesPoint>& seconds) {
     double failed = 0;
     double completed = 0;
     for (const SeriesPoint& p : seconds) {
@@ -80,8 +84,7 @@ std::optional<double> error_rate_drift(std::span<const SeriesPoint> series) {
     }
     return failed / completed;
   };
-  const std::span<const SeriesPoint> all(busy);
-  return rate(all.last(third)) - rate(all.first(third));
+  return rate(thirds->last) - rate(thirds->first);
 }
 
 std::vector<Figure> leak_figures(const MonitorReport& monitor,

@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gauntlet/metrics/threshold.hpp"
@@ -34,6 +35,14 @@ void merge_step(StepStats& into, const StepStats& from) {
     into.errors[c].count += from.errors[c].count;
     merge_samples(into.errors[c].samples, from.errors[c].samples);
   }
+}
+
+// Whether a figure of each input adds up to the merged run's: a count ("lost", "accepted") does;
+// a slope, a ratio or a difference of rates of one run's own shape (the monitor's leak figures:
+// rss_slope.<process>, p99_drift, error_rate_drift) does not, and the merged run keeps the
+// largest, an upper bound.
+bool is_additive(std::string_view figure) {
+  return !figure.starts_with("rss_slope.") && figure != "p99_drift" && figure != "error_rate_drift";
 }
 
 // The entry named `name` in `list`, nullptr when there is none.
@@ -108,7 +117,7 @@ void merge_custom(RunMetrics& into, const RunMetrics& from) {
   }
   for (const Figure& f : from.figures) {
     if (Figure* mine = find_named(into.figures, f.name)) {
-      mine->value += f.value;
+      mine->value = is_additive(f.name) ? mine->value + f.value : std::max(mine->value, f.value);
       for (const std::string& e : f.examples) {
         if (mine->examples.size() < kMaxSamples) mine->examples.push_back(e);
       }

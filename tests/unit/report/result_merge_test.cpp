@@ -99,6 +99,30 @@ TEST(ResultMerge, AlignsSeriesByWallTime) {
             a.metrics.series[2].completed + b.metrics.series[0].completed);
 }
 
+// Counts add up; the monitor's leak figures (a slope, a ratio, a difference of rates) do not:
+// two processes each at p99_drift 1.2 are not a run drifting 2.4.
+TEST(ResultMerge, CountsAddUpButLeakFiguresKeepTheLargest) {
+  RunResult a = record_part([](int i) { return i % 2 == 0; });
+  RunResult b = record_part([](int i) { return i % 2 == 1; });
+  a.metrics.figures = {{"lost", 1, {"a-1"}},
+                       {"p99_drift", 1.2, {}},
+                       {"error_rate_drift", 0.004, {}},
+                       {"rss_slope.generator", 3, {}}};
+  b.metrics.figures = {{"lost", 2, {"b-1"}},
+                       {"p99_drift", 1.5, {}},
+                       {"error_rate_drift", 0.001, {}},
+                       {"rss_slope.generator", 2, {}}};
+  const RunResult merged = merge_results(std::vector<RunResult>{a, b});
+  const auto value = [&](std::string_view name) {
+    const Figure* f = merged.metrics.find_figure(name);
+    return f ? f->value : -1;
+  };
+  EXPECT_EQ(value("lost"), 3);
+  EXPECT_EQ(value("p99_drift"), 1.5);
+  EXPECT_EQ(value("error_rate_drift"), 0.004);
+  EXPECT_EQ(value("rss_slope.generator"), 3);
+}
+
 TEST(ResultMerge, RefusesResultsOfAnotherTestOrScale) {
   const RunResult a = record_part([](int i) { return i < 10; });
   RunResult other = a;

@@ -51,8 +51,8 @@ struct RunOptions {
   std::function<std::vector<Figure>()> after_load{};
   // The resource monitor (monitor/resource_monitor.hpp), for the load phase: its report joins the
   // result ("monitor"), a safety limit crossed stops the run (incomplete, saying which), and its
-  // leak figures rss_slope.<process> (MB/min) and p99_drift join the figures. Start from
-  // StressFixture::monitor_options() for the scale's default limits.
+  // leak figures rss_slope.<process> (MB/min), p99_drift and error_rate_drift join the figures.
+  // Start from StressFixture::monitor_options() for the scale's default limits.
   std::optional<MonitorOptions> monitor{};
   // Timed actions on the run's clock (faults/fault_timeline.hpp), checked against the plan's
   // max_duration before any load; each action and its outcome join the result ("timeline").

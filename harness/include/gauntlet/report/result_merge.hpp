@@ -16,8 +16,10 @@ namespace gauntlet {
 //     histograms give the largest of their figures, an upper bound);
 //   - the span: earliest start, latest end, the longest duration_s (the processes ran side by
 //     side); rates (requested, achieved) add up; dropped adds up;
-//   - counters and figures add up (figures' examples concatenated, at most 10), gauges keep the
-//     extreme min and max and the last input's last value;
+//   - counters and figures add up (figures' examples concatenated, at most 10), but for the
+//     monitor's leak figures (rss_slope.<process>, p99_drift, error_rate_drift: slopes and ratios
+//     of one run's shape), which keep the largest, an upper bound; gauges keep the extreme min
+//     and max and the last input's last value;
 //   - incomplete when any input is, with every reason;
 //   - thresholds re-evaluated on the merged metrics from the first input's expressions;
 //   - plan and extra from the first input, with extra.merged_from = the number of inputs.
