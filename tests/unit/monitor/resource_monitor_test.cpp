@@ -62,6 +62,8 @@ TEST(ResourceMonitor, SamplesItselfAndAGivenPidWithPeaks) {
 TEST(ResourceMonitor, MeasuresAKnownLeakRateWithin15Percent) {
   testing::LeakingChild leaking(120);
   testing::LeakingChild steady(0);
+  // The slope is of what comes after the children's first moments (their first page faults).
+  std::this_thread::sleep_for(300ms);
   StopSource stop;
   MonitorOptions o;
   o.interval = 100ms;
@@ -76,7 +78,10 @@ TEST(ResourceMonitor, MeasuresAKnownLeakRateWithin15Percent) {
   std::cout << "[ figures  ] known leak 120 MB/min measured " << leak->rss_slope_mb_per_min
             << " MB/min; no leak measured " << flat->rss_slope_mb_per_min << " MB/min\n";
   EXPECT_NEAR(leak->rss_slope_mb_per_min, 120, 18);
-  EXPECT_LT(std::abs(flat->rss_slope_mb_per_min), 5);
+  // Near 0 is within a twelfth of the known rate: a sleeping child's RSS is flat (0 in runs here),
+  // but one step of a quarter MB in 3 s reads as 5 MB/min, and the ASan unit run once measured
+  // 5.2 while a build shared the machine.
+  EXPECT_LT(std::abs(flat->rss_slope_mb_per_min), 10);
   const auto figures = leak_figures(r, {});
   ASSERT_EQ(figures.size(), 3U);
   EXPECT_EQ(figures[1].name, "rss_slope.leaking");
