@@ -388,11 +388,12 @@ bool within_warning_band(const Threshold& t, double measured) {
   if (t.metric == ThresholdMetric::kSuccessRate && lower) {
     // A success rate cannot exceed 100%, so measure the margin on the failure share instead.
     const double failure_limit = 1.0 - t.limit;
-    return failure_limit > 0 && 1.0 - measured >= 0.9 * failure_limit * (1 - kBandSlack);
+    return failure_limit > 0 &&
+           1.0 - measured >= (1 - kWarningBand) * failure_limit * (1 - kBandSlack);
   }
   if (t.limit == 0) return false;
-  if (upper) return measured >= 0.9 * t.limit * (1 - kBandSlack);
-  if (lower) return measured <= 1.1 * t.limit * (1 + kBandSlack);
+  if (upper) return measured >= (1 - kWarningBand) * t.limit * (1 - kBandSlack);
+  if (lower) return measured <= (1 + kWarningBand) * t.limit * (1 + kBandSlack);
   return false;
 }
 

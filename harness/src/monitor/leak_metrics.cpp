@@ -38,15 +38,16 @@ double rss_slope_mb_per_min(std::span<const ResourceSample> series, std::string_
 namespace {
 
 // The first and the last third of the seconds that completed anything (a drift compares work
-// done, not idle seconds); none with fewer than 3 such seconds.
+// done, not idle seconds); none with fewer than 3 such seconds. Pointers into the series: a
+// second holds its latency histogram, which a drift does not need copied.
 struct Thirds {
-  std::vector<SeriesPoint> first;
-  std::vector<SeriesPoint> last;
+  std::vector<const SeriesPoint*> first;
+  std::vector<const SeriesPoint*> last;
 };
 std::optional<Thirds> busy_thirds(std::span<const SeriesPoint> series) {
-  std::vector<SeriesPoint> busy;
+  std::vector<const SeriesPoint*> busy;
   for (const SeriesPoint& p : series) {
-    if (p.completed > 0) busy.push_back(p);
+    if (p.completed > 0) busy.push_back(&p);
   }
   if (busy.size() < 3) return std::nullopt;
   const auto third = static_cast<std::ptrdiff_t>(busy.size() / 3);
@@ -59,9 +60,9 @@ std::optional<double> p99_drift(std::span<const SeriesPoint> series) {
   const auto thirds = busy_thirds(series);
   if (!thirds) return std::nullopt;
   // The median of each third: a drift is a trend, and one stalled second must not make one.
-  const auto median = [](const std::vector<SeriesPoint>& seconds) {
+  const auto median = [](const std::vector<const SeriesPoint*>& seconds) {
     std::vector<double> v;
-    for (const SeriesPoint& p : seconds) v.push_back(static_cast<double>(p.p99_us));
+    for (const SeriesPoint* p : seconds) v.push_back(static_cast<double>(p->p99_us));
     std::sort(v.begin(), v.end());
     const std::size_t n = v.size();
     return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -75,12 +76,12 @@ std::optional<double> error_rate_drift(std::span<const SeriesPoint> series) {
   const auto thirds = busy_thirds(series);
   if (!thirds) return std::nullopt;
   // Pooled over each third's seconds: failed over completed (never 0: the seconds are busy).
-  const auto rate = [](const std::vector<SeriesPoint>& seconds) {
+  const auto rate = [](const std::vector<const SeriesPoint*>& seconds) {
     double failed = 0;
     double completed = 0;
-    for (const SeriesPoint& p : seconds) {
-      failed += static_cast<double>(p.failed);
-      completed += static_cast<double>(p.completed);
+    for (const SeriesPoint* p : seconds) {
+      failed += static_cast<double>(p->failed);
+      completed += static_cast<double>(p->completed);
     }
     return failed / completed;
   };
